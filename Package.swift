@@ -1,0 +1,56 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Inet",
+    products: [
+        .library(name: "InetCore", targets: ["InetCore"]),
+        .library(name: "InetTLS", targets: ["InetTLS"]),
+        .library(name: "InetEvents", targets: ["InetEvents"]),
+        .executable(name: "inetcat", targets: ["inetcat"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Thin C shims over what Glibc does not export cleanly to Swift. No logic.
+        .target(name: "CInetLinux"),
+        // The system OpenSSL 3 (apt: libssl-dev), found through pkg-config.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "InetTLS", dependencies: ["COpenSSL"], swiftSettings: strict),
+        .target(
+            name: "InetCore",
+            dependencies: [
+                "CInetLinux", "InetTLS",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "InetEvents", dependencies: ["InetCore"], swiftSettings: strict),
+        .executableTarget(
+            name: "inetcat",
+            dependencies: [
+                "InetCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "InetCoreTests",
+            dependencies: ["InetCore", "CInetLinux"],
+            swiftSettings: strict
+        ),
+    ]
+)

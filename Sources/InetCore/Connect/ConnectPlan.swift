@@ -1,0 +1,166 @@
+/// A connector's fields, validated and normalised. Made before any socket exists, so every bad
+/// input fails with its own error and nothing to clean up.
+final class ConnectPlan: @unchecked Sendable {
+    // Safe: immutable after init except `operation`, which only the loop thread touches.
+    let host: String
+    let port: UInt16
+    let proto: InetProtocol
+    let timeout: Duration
+    let options: InetOptions
+    let literal: SocketAddress?
+    let localBind: SocketAddress?
+    let localPortMode: LocalPortMode
+    let happyEyeballsDelay: Duration
+    let ioTimeout: Duration?
+    let writeBufferLimit: Int
+    let resolver: any Resolver
+    let loop: EventLoop
+    /// The running operation (loop thread only), for cancellation.
+    var operation: ConnectOperation?
+
+    enum LocalPortMode: Equatable {
+        case any
+        case explicit(UInt16)
+        case reserved
+    }
+
+    /// The longest accepted timeout (epoll and timer arithmetic stay far from overflow).
+    static let maxTimeout: Duration = .seconds(86_400 * 24)
+
+    init(_ c: Connector) throws(InetError) {
+        // Timeout.
+        guard c.timeout > .zero else {
+            throw InetError(.invalidTimeout, "timeout must be positive; got \(c.timeout)")
+        }
+        guard c.timeout <= Self.maxTimeout else {
+            throw InetError(.invalidTimeout, "timeout must be at most 24 days; got \(c.timeout)")
+        }
+        guard c.happyEyeballsDelay >= .milliseconds(10), c.happyEyeballsDelay <= .seconds(60) else {
+            throw InetError(.invalidTimeout, "happyEyeballsDelay must be 10 ms…60 s; got \(c.happyEyeballsDelay)")
+        }
+        switch c.ioTimeout {
+        case .after(let d) where d <= .zero || d > Self.maxTimeout:
+            throw InetError(.invalidTimeout, "ioTimeout must be positive and at most 24 days; got \(d)")
+        case .after(let d): ioTimeout = d
+        case .sameAsConnect: ioTimeout = c.timeout
+        case .none: ioTimeout = nil
+        }
+        guard c.writeBufferLimit >= 1024, c.writeBufferLimit <= 1 << 30 else {
+            throw InetError(.invalidParameter, "writeBufferLimit must be 1 KiB…1 GiB; got \(c.writeBufferLimit)")
+        }
+
+        // Host.
+        let (host, literal) = try HostValidation.validate(c.host)
+        self.host = host
+
+        // Port.
+        let port: Int
+        if c.port == 0 {
+            guard let fallback = c.defaultPort else {
+                throw InetError(.invalidPort, "port 0 means the default port, and this connector has no defaultPort", host: host)
+            }
+            guard (1...65535).contains(fallback) else {
+                throw InetError(.invalidPort, "defaultPort must be 1…65535; got \(fallback)", host: host)
+            }
+            port = fallback
+        } else {
+            guard (1...65535).contains(c.port) else {
+                throw InetError(.invalidPort, "port must be 1…65535 (or 0 for the default port); got \(c.port)", host: host)
+            }
+            port = c.port
+        }
+        self.port = UInt16(port)
+        self.literal = literal.map { var a = $0; a.port = UInt16(port); return a }
+
+        // Options.
+        try OptionRules.check(c.options, protocol: c.protocol, localPort: c.localPort)
+        self.options = c.options
+        self.proto = c.protocol
+
+        // Local address and port.
+        guard (0...65535).contains(c.localPort) else {
+            throw InetError(.invalidPort, "localPort must be 0…65535; got \(c.localPort)")
+        }
+        localPortMode = c.options.contains(.reservedPort) ? .reserved : c.localPort == 0 ? .any : .explicit(UInt16(c.localPort))
+        if let text = c.localAddress, !text.isEmpty {
+            let stripped = HostValidation.stripBrackets(text)
+            guard let address = SocketAddress(ipLiteral: stripped, port: 0) else {
+                throw InetError(.invalidAddress, "localAddress must be an IPv4 or IPv6 literal; got '\(text)'")
+            }
+            localBind = address
+        } else {
+            localBind = nil
+        }
+        if let literal, let localBind, literal.family != localBind.family {
+            throw InetError(
+                .addressFamilyNotSupported,
+                "host \(host) is \(literal.family) but localAddress \(localBind.ipAddress) is \(localBind.family)", host: host)
+        }
+
+        happyEyeballsDelay = c.happyEyeballsDelay
+        writeBufferLimit = c.writeBufferLimit
+        resolver = c.resolver
+        loop = (c.group ?? EventLoopGroup.shared).next()
+        timeout = c.timeout
+    }
+}
+
+/// The option-combination rules of the design's option table.
+public enum OptionRules {
+    /// Throws `invalidOptions` naming the first bad combination.
+    public static func check(_ options: InetOptions, protocol proto: InetProtocol, localPort: Int) throws(InetError) {
+        func bad(_ why: String) -> InetError { InetError(.invalidOptions, "invalid options \(options): \(why)") }
+        if !options.intersection(.unknownBits).isEmpty { throw bad("unknown option bits") }
+        if proto == .tcp, options.contains(.broadcast) { throw bad("broadcast applies to UDP only") }
+        if proto == .udp, options.contains(.keepAlive) { throw bad("keepAlive applies to TCP only") }
+        if proto == .udp, options.contains(.noDelay) { throw bad("noDelay applies to TCP only") }
+        if proto == .udp, options.contains(.secure) { throw bad("secure needs TCP (DTLS is not supported)") }
+        if options.contains(.reservedPort), localPort != 0 {
+            throw bad("reservedPort picks the local port itself; do not also give localPort \(localPort)")
+        }
+        if options.contains(.trustedSite), !options.contains(.secure) {
+            throw bad("trustedSite without secure would silently send plaintext")
+        }
+        if options.contains(.secureFallback), !options.contains(.secure) {
+            throw bad("secureFallback without secure would silently send plaintext")
+        }
+        if options.contains(.secure) {
+            throw bad("secure (TLS) is not available in this build yet")
+        }
+    }
+}
+
+/// Host name checks: what is a name, what is a literal, what is neither.
+enum HostValidation {
+    static func stripBrackets(_ text: String) -> String {
+        if text.hasPrefix("["), text.hasSuffix("]"), text.count > 2 { return String(text.dropFirst().dropLast()) }
+        return text
+    }
+
+    /// Returns the host to use and its address when it is an IP literal.
+    static func validate(_ raw: String) throws(InetError) -> (String, SocketAddress?) {
+        func bad(_ why: String) -> InetError { InetError(.invalidHostName, "invalid host name '\(raw)': \(why)", host: raw) }
+        if raw.isEmpty { throw bad("it is empty") }
+        if raw.utf8.count > 253 { throw bad("it is \(raw.utf8.count) bytes; at most 253 are allowed") }
+        if raw.contains("://") || raw.contains("/") { throw bad("it looks like a URL; give only the host name") }
+        let host = stripBrackets(raw)
+        if let literal = SocketAddress(ipLiteral: host, port: 0) { return (host, literal) }
+        if host.contains(":") { throw bad("it is neither a host name nor a valid IPv6 literal") }
+        let name = host.hasSuffix(".") ? String(host.dropLast()) : host
+        for label in name.split(separator: ".", omittingEmptySubsequences: false) {
+            if label.isEmpty { throw bad("it has an empty label") }
+            if label.utf8.count > 63 { throw bad("the label '\(label.prefix(20))…' is over 63 bytes") }
+            for byte in label.utf8 {
+                let ok = (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+                    || byte == 0x2D || byte == 0x5F
+                if !ok { throw bad("it contains the character \(printable(byte)), which no host name may hold") }
+            }
+            if label.hasPrefix("-") || label.hasSuffix("-") { throw bad("the label '\(label)' starts or ends with '-'") }
+        }
+        return (host, nil)
+    }
+
+    private static func printable(_ byte: UInt8) -> String {
+        byte >= 0x21 && byte < 0x7F ? "'\(Character(Unicode.Scalar(byte)))'" : "0x\(String(byte, radix: 16))"
+    }
+}

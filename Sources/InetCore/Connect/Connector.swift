@@ -1,0 +1,96 @@
+/// Opens TCP or UDP connections: `InetConnectEx` / `InetAsyncConnectEx` as a Swift value.
+///
+/// ```swift
+/// let connection = try await Connector(host: "example.net", port: 7).connect()
+/// ```
+/// `connect()` suspends in async code; the blocking overload (same name, no `await`) is for
+/// worker threads and fails with `wouldDeadlock` on an event loop thread.
+public struct Connector: Sendable {
+    /// A name or an IPv4/IPv6 literal (`[::1]` brackets allowed). Not a URL.
+    public var host: String
+    /// 1…65535, or 0 for ``defaultPort``.
+    public var port: Int
+    /// `.tcp` (default) or `.udp`.
+    public var `protocol`: InetProtocol
+    /// Bounds the whole connect: resolution, every address attempt and (for `.secure`) the handshake.
+    public var timeout: Duration
+    /// Socket and connection options; ``InetOptions/default`` includes `.noInherit`.
+    public var options: InetOptions
+    /// Local IP literal to bind before connecting; only addresses of its family are tried.
+    public var localAddress: String?
+    /// Local port to bind (0: any).
+    public var localPort: Int
+    /// The port used when ``port`` is 0.
+    public var defaultPort: Int?
+    /// RFC 8305 connection attempt delay: how long an attempt runs before the next one starts.
+    public var happyEyeballsDelay: Duration
+    /// The default timeout of reads and writes on connections this connector makes.
+    public var ioTimeout: IOTimeout
+    /// Queued-but-unsent bytes above which writers wait (they resume below half of it).
+    public var writeBufferLimit: Int
+    /// Resolves names (off the event loops).
+    public var resolver: any Resolver
+    /// The group whose next loop owns the connection (default: ``EventLoopGroup/shared``).
+    public var group: EventLoopGroup?
+
+    /// The read/write timeout of new connections.
+    public enum IOTimeout: Sendable, Equatable {
+        /// The connect ``timeout``.
+        case sameAsConnect
+        /// This duration.
+        case after(Duration)
+        /// No timeout: reads wait for data or close; cancel the task to stop waiting.
+        case none
+    }
+
+    /// A connector with the defaults: TCP, 20 s, `[.noInherit]`, 250 ms Happy Eyeballs delay.
+    public init(
+        host: String, port: Int, protocol: InetProtocol = .tcp, timeout: Duration = .seconds(20),
+        options: InetOptions = .default, localAddress: String? = nil, localPort: Int = 0
+    ) {
+        self.host = host
+        self.port = port
+        self.protocol = `protocol`
+        self.timeout = timeout
+        self.options = options
+        self.localAddress = localAddress
+        self.localPort = localPort
+        self.defaultPort = nil
+        self.happyEyeballsDelay = .milliseconds(250)
+        self.ioTimeout = .sameAsConnect
+        self.writeBufferLimit = 1 << 20
+        self.resolver = SystemResolver()
+        self.group = nil
+    }
+
+    /// A connector from legacy arguments: `timeoutSeconds` as `nTimeout`, `options` as `dwOptions`.
+    public init(legacyHost host: String, port: UInt32, protocol: InetProtocol, timeoutSeconds: UInt32,
+                options: UInt32, localAddress: String?, localPort: UInt32) {
+        self.init(
+            host: host, port: Int(port), protocol: `protocol`, timeout: .seconds(Int64(timeoutSeconds)),
+            options: InetOptions(rawValue: options), localAddress: localAddress, localPort: Int(localPort))
+    }
+
+    /// Connects, suspending until connected or failed.
+    public func connect() async throws(InetError) -> Connection {
+        let plan = try ConnectPlan(self)
+        let operation = UnsafeTransfer(plan)
+        return try await awaitCompletion { completion in
+            ConnectOperation.start(operation.value, completion)
+        } cancel: {
+            ConnectOperation.cancel(plan: operation.value)
+        }
+    }
+
+    /// Connects, blocking the calling worker thread until connected or failed.
+    public func connect() throws(InetError) -> Connection {
+        try checkNotOnEventLoop("connect()")
+        let plan = try ConnectPlan(self)
+        return try blockForCompletion("connect()") { completion in
+            ConnectOperation.start(plan, completion)
+        }
+    }
+
+    /// Checks every field without connecting; throws the error `connect()` would.
+    public func validate() throws(InetError) { _ = try ConnectPlan(self) }
+}

@@ -1,0 +1,201 @@
+import Synchronization
+
+/// One connected socket (TCP stream or connected UDP), owned by one ``EventLoop`` for life.
+///
+/// Every method is safe from any thread. Each operation comes twice under one name: `async`
+/// (suspends) and blocking (no `await`; for worker threads; refused on loop threads with
+/// `wouldDeadlock`). Both honour the same timeout: the call's own, else ``ioTimeout``.
+/// Dropping the last reference closes the connection gracefully (queued bytes are still sent).
+public final class Connection: Sendable {
+    let core: UnsafeTransfer<ConnectionCore>
+    /// The loop that owns the socket.
+    public let eventLoop: EventLoop
+    /// `.tcp` or `.udp`.
+    public let `protocol`: InetProtocol
+    /// The host as the connector was given it.
+    public let host: String
+    /// The local address of the socket.
+    public let localAddress: SocketAddress
+    /// The peer's address.
+    public let remoteAddress: SocketAddress
+    /// The default timeout of reads and writes (`nil`: none).
+    public let ioTimeout: Duration?
+    private let nextID = Atomic<UInt64>(1)
+
+    init(core: ConnectionCore, host: String, ioTimeout: Duration?) {
+        self.core = UnsafeTransfer(core)
+        self.eventLoop = core.loop
+        self.protocol = core.proto
+        self.host = host
+        self.localAddress = core.localAddress ?? .any(.ipv4, port: 0)
+        self.remoteAddress = core.remoteAddress ?? .any(.ipv4, port: 0)
+        self.ioTimeout = ioTimeout
+    }
+
+    deinit {
+        let core = self.core
+        let deadline = ioTimeout.map { Deadline.after($0) }
+        eventLoop.execute { core.value.close(deadline: deadline, nil) }
+    }
+
+    private func makeID() -> UInt64 { nextID.wrappingAdd(1, ordering: .relaxed).oldValue }
+
+    private func deadline(_ timeout: Duration?) throws(InetError) -> Deadline? {
+        if let timeout, timeout <= .zero { throw InetError(.invalidTimeout, "timeout must be positive; got \(timeout)") }
+        return (timeout ?? ioTimeout).map { Deadline.after($0) }
+    }
+
+    /// Submits `body` to the loop, or completes `completion` with `eventLoopShutdown`.
+    private func onLoop<V>(_ completion: Completion<V>, _ body: @escaping @Sendable (ConnectionCore) -> Void) {
+        let core = self.core
+        if !eventLoop.execute({ body(core.value) }) {
+            completion.fail(InetError(.eventLoopShutdown, "the event loop was shut down"))
+        }
+    }
+
+    // MARK: read
+
+    /// Reads what is available, up to `maxBytes` (TCP) or one whole datagram (UDP).
+    /// Returns `[]` once the peer has closed and every byte was read (TCP).
+    public func read(maxBytes: Int = 65536, timeout: Duration? = nil) async throws(InetError) -> [UInt8] {
+        let (id, deadline) = (makeID(), try deadline(timeout))
+        let core = self.core
+        return try await awaitCompletion { completion in
+            onLoop(completion) { $0.read(id: id, maxBytes: maxBytes, deadline: deadline, completion) }
+        } cancel: { [eventLoop] in
+            eventLoop.execute { core.value.cancelRead(id, InetError(.cancelled, "read cancelled")) }
+        }
+    }
+
+    /// Blocking ``read(maxBytes:timeout:)``.
+    public func read(maxBytes: Int = 65536, timeout: Duration? = nil) throws(InetError) -> [UInt8] {
+        let (id, deadline) = (makeID(), try deadline(timeout))
+        return try blockForCompletion("read()") { completion in
+            onLoop(completion) { $0.read(id: id, maxBytes: maxBytes, deadline: deadline, completion) }
+        }
+    }
+
+    // MARK: write
+
+    /// Sends `bytes` (one datagram for UDP). Returns once they are accepted: written to the
+    /// kernel or queued. Waits first while more than `writeBufferLimit` bytes are queued; a
+    /// timeout or cancellation during that wait accepts none of `bytes`.
+    public func write(_ bytes: [UInt8], timeout: Duration? = nil) async throws(InetError) {
+        let (id, deadline) = (makeID(), try deadline(timeout))
+        let core = self.core
+        try await awaitCompletion { completion in
+            onLoop(completion) { $0.write(id: id, bytes: bytes, deadline: deadline, completion) }
+        } cancel: { [eventLoop] in
+            eventLoop.execute { core.value.cancelWrite(id, InetError(.cancelled, "write cancelled; none of it was sent")) }
+        }
+    }
+
+    /// Blocking ``write(_:timeout:)``.
+    public func write(_ bytes: [UInt8], timeout: Duration? = nil) throws(InetError) {
+        let (id, deadline) = (makeID(), try deadline(timeout))
+        try blockForCompletion("write()") { completion in
+            onLoop(completion) { $0.write(id: id, bytes: bytes, deadline: deadline, completion) }
+        }
+    }
+
+    /// Sends the UTF-8 bytes of `text`.
+    public func write(_ text: String, timeout: Duration? = nil) async throws(InetError) {
+        try await write(Array(text.utf8), timeout: timeout)
+    }
+
+    /// Blocking ``write(_:timeout:)`` of text.
+    public func write(_ text: String, timeout: Duration? = nil) throws(InetError) {
+        try write(Array(text.utf8), timeout: timeout)
+    }
+
+    // MARK: shutdown and close
+
+    /// Which direction ``shutdown(_:)`` closes.
+    public enum ShutdownDirection: Sendable {
+        /// Stop sending: FIN follows the bytes already queued; reading goes on.
+        case output
+        /// Stop reading: later reads return `[]`.
+        case input
+    }
+
+    /// Half-closes the connection. `.output` returns once FIN was sent after queued bytes.
+    public func shutdown(_ direction: ShutdownDirection) async throws(InetError) {
+        try await awaitCompletion { completion in
+            onLoop(completion) { core in Self.shutdown(core, direction, completion) }
+        } cancel: {}
+    }
+
+    /// Blocking ``shutdown(_:)``.
+    public func shutdown(_ direction: ShutdownDirection) throws(InetError) {
+        try blockForCompletion("shutdown()") { completion in
+            onLoop(completion) { core in Self.shutdown(core, direction, completion) }
+        }
+    }
+
+    private static func shutdown(_ core: ConnectionCore, _ direction: ShutdownDirection, _ completion: Completion<Void>) {
+        switch direction {
+        case .output: core.shutdownOutput(completion)
+        case .input:
+            core.shutdownInput()
+            completion.succeed(())
+        }
+    }
+
+    /// Closes after queued bytes are sent (bounded by ``ioTimeout``). Pending reads fail with
+    /// `connectionClosed`. Closing twice is fine.
+    public func close() async throws(InetError) {
+        let deadline = ioTimeout.map { Deadline.after($0) }
+        try await awaitCompletion { completion in
+            onLoop(completion) { $0.close(deadline: deadline, completion) }
+        } cancel: {}
+    }
+
+    /// Blocking ``close()``.
+    public func close() throws(InetError) {
+        let deadline = ioTimeout.map { Deadline.after($0) }
+        try blockForCompletion("close()") { completion in
+            onLoop(completion) { $0.close(deadline: deadline, completion) }
+        }
+    }
+
+    // MARK: inbound
+
+    /// The inbound bytes as an `AsyncSequence` of chunks, ending when the peer closes.
+    /// Nothing is read from the socket until the consumer asks, so a slow consumer slows the
+    /// peer (TCP flow control). Each chunk waits at most ``ioTimeout``.
+    public var inbound: InboundBytes { InboundBytes(connection: self) }
+}
+
+/// The inbound chunks of a ``Connection``; see ``Connection/inbound``.
+public struct InboundBytes: AsyncSequence, Sendable {
+    /// Chunks of bytes.
+    public typealias Element = [UInt8]
+    /// Errors are ``InetError``.
+    public typealias Failure = InetError
+    let connection: Connection
+
+    /// The iterator.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let connection: Connection
+        var done = false
+
+        /// The next chunk, or `nil` after the peer closed (TCP).
+        public mutating func next(isolation actor: isolated (any Actor)? = #isolation) async throws(InetError) -> [UInt8]? {
+            guard !done else { return nil }
+            let chunk = try await connection.read()
+            if chunk.isEmpty && connection.protocol == .tcp {
+                done = true
+                return nil
+            }
+            return chunk
+        }
+
+        /// The next chunk, or `nil` after the peer closed (TCP).
+        public mutating func next() async throws(InetError) -> [UInt8]? {
+            try await next(isolation: nil)
+        }
+    }
+
+    /// An iterator.
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(connection: connection) }
+}

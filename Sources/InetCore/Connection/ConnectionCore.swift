@@ -1,0 +1,364 @@
+import CInetLinux
+import DequeModule
+import Glibc
+
+/// The loop-side state of one socket (TCP stream or connected UDP).
+///
+/// Invariant: every method runs on `loop`'s thread; the public ``Connection`` hops here.
+/// Reads are on demand: bytes are taken from the kernel only when a read is pending, so a slow
+/// reader pushes back through TCP flow control. Writes try the syscall first and queue the rest.
+final class ConnectionCore {
+    let loop: EventLoop
+    let proto: InetProtocol
+    private(set) var phase: ConnectionPhase
+    private var descriptor: SocketDescriptor?
+    private var token: RegistrationToken?
+
+    /// Edge-triggered readiness, cleared only by `EAGAIN`.
+    private var readable = true
+    private var writable = false
+    private var readEOF = false
+    private var output = OutputState.open
+    /// The error that ended the connection, reported to every later operation.
+    private var failure: InetError?
+
+    private var writeQueue = WriteQueue()
+    private var pendingReads: Deque<PendingRead> = []
+    private var pendingWrites: Deque<PendingWrite> = []
+    private var shutdownWaiters: [Completion<Void>] = []
+    private var closeWaiters: [Completion<Void>] = []
+    private var closeTimer: ScheduledTask?
+
+    /// Above this many queued bytes, writers wait; they resume below `lowWater`.
+    let highWater: Int
+    var lowWater: Int { highWater / 2 }
+    /// The largest UDP payload over IPv4/IPv6 without jumbograms.
+    static let maxDatagram = 65507
+
+    var isDatagram: Bool { proto == .udp }
+
+    init(loop: EventLoop, descriptor: consuming SocketDescriptor, protocol proto: InetProtocol,
+         phase: ConnectionPhase, highWater: Int) {
+        self.loop = loop
+        self.proto = proto
+        self.phase = phase
+        self.descriptor = .some(descriptor)
+        self.highWater = highWater
+        if case .open = phase { writable = true }  // accepted sockets start connected
+    }
+
+    deinit { writeQueue.deallocate() }
+
+    /// Registers with the loop; on failure the descriptor is closed.
+    func register() throws(InetError) {
+        loop.assertInLoop()
+        guard let fd = descriptor?.raw else { throw InetError(.connectionClosed, "socket already closed") }
+        do {
+            token = try loop.register(fd: fd, .connection(self))
+        } catch {
+            descriptor = nil
+            phase = .closed
+            throw error
+        }
+    }
+
+    var localAddress: SocketAddress? { descriptor?.localAddress }
+    var remoteAddress: SocketAddress? { descriptor?.remoteAddress }
+    var isClosed: Bool { if case .closed = phase { true } else { false } }
+
+    // MARK: events
+
+    func handle(_ readiness: Readiness) {
+        switch phase {
+        case .connecting(let operation, let attempt):
+            guard readiness.writable else { return }
+            finishConnect(operation, attempt)
+        case .open, .closing:
+            if readiness.readable {
+                readable = true
+                serviceReads()
+            }
+            if readiness.writable {
+                writable = true
+                flushWrites()
+            }
+        case .closed:
+            break
+        }
+    }
+
+    /// Called when the connect was already complete at `connect()` (UDP, some loopback cases).
+    func connectedImmediately() {
+        guard case .connecting(let operation, let attempt) = phase else { return }
+        finishConnect(operation, attempt)
+    }
+
+    private func finishConnect(_ operation: ConnectOperation, _ attempt: Int) {
+        let error = descriptor?.pendingError ?? EBADF
+        if error == 0 {
+            phase = .open
+            writable = true
+            operation.attemptSucceeded(attempt)
+        } else {
+            closeNow(InetError.system("connect", errno: error))
+            operation.attemptFailed(attempt, errno: error)
+        }
+    }
+
+    // MARK: reads
+
+    func read(id: UInt64, maxBytes: Int, deadline: Deadline?, _ completion: Completion<[UInt8]>) {
+        if let error = refusal(reading: true) { return completion.fail(error) }
+        var request = PendingRead(id: id, maxBytes: maxBytes, completion: completion)
+        if let deadline {
+            request.timer = loop.scheduleInLoop(at: deadline) { [weak self] in
+                self?.cancelRead(id, InetError(.timedOut, "read timed out"))
+            }
+        }
+        pendingReads.append(request)
+        serviceReads()
+    }
+
+    func cancelRead(_ id: UInt64, _ error: InetError) {
+        guard let index = pendingReads.firstIndex(where: { $0.id == id }) else { return }
+        let request = pendingReads.remove(at: index)
+        request.timer?.cancel()
+        request.completion.fail(error)
+    }
+
+    /// Serves pending reads from the socket while it has data.
+    private func serviceReads() {
+        while let request = pendingReads.first {
+            if readEOF, !isDatagram { return completeFirstRead([]) }
+            guard readable, let fd = descriptor?.raw else { return }
+            let capacity = isDatagram ? loop.scratch.count : min(max(request.maxBytes, 1), loop.scratch.count)
+            let n = Glibc.read(fd, loop.scratch.baseAddress, capacity)
+            if n > 0 || (n == 0 && isDatagram) {
+                completeFirstRead(Array(UnsafeRawBufferPointer(rebasing: loop.scratch[0..<n])))
+            } else if n == 0 {
+                readEOF = true
+            } else {
+                let e = cinet_errno()
+                if e == EINTR { continue }
+                if e == EAGAIN {
+                    readable = false
+                    return
+                }
+                let error = InetError.system("read from \(remoteDescription)", errno: e)
+                if isDatagram {
+                    // An ICMP error (e.g. port unreachable) fails this read only; UDP goes on.
+                    let first = pendingReads.removeFirst()
+                    first.timer?.cancel()
+                    first.completion.fail(error)
+                } else {
+                    fail(error)
+                    return
+                }
+            }
+        }
+    }
+
+    private func completeFirstRead(_ bytes: [UInt8]) {
+        let request = pendingReads.removeFirst()
+        request.timer?.cancel()
+        request.completion.succeed(bytes)
+    }
+
+    // MARK: writes
+
+    func write(id: UInt64, bytes: [UInt8], deadline: Deadline?, _ completion: Completion<Void>) {
+        if let error = refusal(reading: false) { return completion.fail(error) }
+        if isDatagram, bytes.count > Self.maxDatagram {
+            return completion.fail(InetError(
+                .messageTooLong, "a UDP datagram holds at most \(Self.maxDatagram) bytes; got \(bytes.count)"))
+        }
+        if pendingWrites.isEmpty, writeQueue.byteCount < highWater {
+            return completion.complete(accept(bytes))
+        }
+        var waiting = PendingWrite(id: id, bytes: bytes, completion: completion)
+        if let deadline {
+            waiting.timer = loop.scheduleInLoop(at: deadline) { [weak self] in
+                self?.cancelWrite(id, InetError(
+                    .timedOut, "write timed out waiting for the peer to take queued bytes; none of this write was sent"))
+            }
+        }
+        pendingWrites.append(waiting)
+    }
+
+    func cancelWrite(_ id: UInt64, _ error: InetError) {
+        guard let index = pendingWrites.firstIndex(where: { $0.id == id }) else { return }
+        let waiting = pendingWrites.remove(at: index)
+        waiting.timer?.cancel()
+        waiting.completion.fail(error)
+    }
+
+    /// Takes `bytes` for sending: straight to the kernel when nothing is queued, else queued.
+    private func accept(_ bytes: [UInt8]) -> Result<Void, InetError> {
+        if bytes.isEmpty, !isDatagram { return .success(()) }
+        guard let fd = descriptor?.raw else { return .failure(InetError(.connectionClosed, "connection closed")) }
+        if writeQueue.isEmpty, writable {
+            while true {
+                let sent = bytes.withUnsafeBytes { cinet_send(fd, $0.baseAddress, $0.count) }
+                if sent == bytes.count { return .success(()) }
+                if sent >= 0 {
+                    writeQueue.append(bytes, from: sent)  // partial: the rest waits for room
+                    flushWrites()
+                    return .success(())
+                }
+                let e = cinet_errno()
+                if e == EINTR { continue }
+                if e == EAGAIN {
+                    writable = false
+                    break
+                }
+                let error = InetError.system("write to \(remoteDescription)", errno: e)
+                if !isDatagram { fail(error) }
+                return .failure(error)
+            }
+        }
+        writeQueue.append(bytes)
+        return .success(())
+    }
+
+    private func flushWrites() {
+        if let fd = descriptor?.raw, !writeQueue.isEmpty, writable {
+            switch writeQueue.flush(fd: fd, datagrams: isDatagram) {
+            case .drained: break
+            case .wouldBlock: writable = false
+            case .failed(let e):
+                fail(InetError.system(
+                    "write to \(remoteDescription) (\(writeQueue.byteCount) queued bytes unsent)", errno: e))
+                return
+            }
+        }
+        admitWaitingWriters()
+        if writeQueue.isEmpty { queueDrained() }
+    }
+
+    private func admitWaitingWriters() {
+        while !pendingWrites.isEmpty, writeQueue.byteCount < lowWater || writeQueue.isEmpty {
+            let waiting = pendingWrites.removeFirst()
+            waiting.timer?.cancel()
+            waiting.completion.complete(accept(waiting.bytes))
+            if isClosed { return }
+        }
+    }
+
+    // MARK: half-close and close
+
+    /// Sends FIN once queued bytes are out; later writes fail with `alreadyShutdown`.
+    func shutdownOutput(_ completion: Completion<Void>) {
+        if let failure { return completion.fail(failure) }
+        switch phase {
+        case .open: break
+        case .connecting, .closing, .closed:
+            return completion.fail(InetError(.connectionClosed, "connection closed"))
+        }
+        switch output {
+        case .shutDown: return completion.succeed(())
+        case .shutdownPending: shutdownWaiters.append(completion)
+        case .open:
+            output = .shutdownPending
+            shutdownWaiters.append(completion)
+            if writeQueue.isEmpty && pendingWrites.isEmpty { queueDrained() }
+        }
+    }
+
+    /// Stops reading: later reads return end-of-stream.
+    func shutdownInput() {
+        guard let fd = descriptor?.raw else { return }
+        _ = Glibc.shutdown(fd, CINET_SHUT_RD)
+        readEOF = true
+        serviceReads()
+    }
+
+    /// Closes once queued bytes are sent (or at `deadline`, failing with `timedOut`).
+    func close(deadline: Deadline?, _ completion: Completion<Void>?) {
+        switch phase {
+        case .closed:
+            completion?.succeed(())
+            return
+        case .connecting:
+            closeNow(nil)
+            completion?.succeed(())
+            return
+        case .closing:
+            if let completion { closeWaiters.append(completion) }
+            return
+        case .open:
+            break
+        }
+        phase = .closing
+        if let completion { closeWaiters.append(completion) }
+        for read in pendingReads { read.timer?.cancel(); read.completion.fail(InetError(.connectionClosed, "connection closed locally")) }
+        pendingReads.removeAll()
+        if writeQueue.isEmpty && pendingWrites.isEmpty {
+            queueDrained()
+        } else if let deadline {
+            closeTimer = loop.scheduleInLoop(at: deadline) { [weak self] in
+                guard let self else { return }
+                self.fail(InetError(
+                    .timedOut, "close timed out with \(self.writeQueue.byteCount) queued bytes the peer did not take"))
+            }
+        }
+    }
+
+    private func queueDrained() {
+        if case .shutdownPending = output, let fd = descriptor?.raw {
+            _ = Glibc.shutdown(fd, CINET_SHUT_WR)
+            output = .shutDown
+            let waiters = shutdownWaiters
+            shutdownWaiters = []
+            for waiter in waiters { waiter.succeed(()) }
+        }
+        if case .closing = phase, pendingWrites.isEmpty {
+            closeNow(nil)
+        }
+    }
+
+    /// Ends the connection with `error` (every waiter fails with it) and closes the socket.
+    func fail(_ error: InetError) {
+        if failure == nil { failure = error }
+        closeNow(error)
+    }
+
+    /// Closes the socket now. Waiters fail with `error`, or with `connectionClosed` when nil;
+    /// close waiters succeed when nil.
+    func closeNow(_ error: InetError?) {
+        if case .closed = phase { return }
+        phase = .closed
+        if let token { loop.deregister(token) }
+        token = nil
+        descriptor = nil  // closes the fd
+        closeTimer?.cancel()
+        writeQueue.removeAll()
+        let closed = error ?? InetError(.connectionClosed, "connection closed locally")
+        let reads = pendingReads, writes = pendingWrites, shutdowns = shutdownWaiters, closes = closeWaiters
+        pendingReads = []
+        pendingWrites = []
+        shutdownWaiters = []
+        closeWaiters = []
+        for r in reads { r.timer?.cancel(); r.completion.fail(closed) }
+        for w in writes { w.timer?.cancel(); w.completion.fail(closed) }
+        for s in shutdowns { s.fail(closed) }
+        for c in closes {
+            if let error { c.fail(error) } else { c.succeed(()) }
+        }
+    }
+
+    /// Why a new read or write cannot start now, if it cannot.
+    private func refusal(reading: Bool) -> InetError? {
+        if let failure { return failure }
+        switch phase {
+        case .open: break
+        case .connecting: return InetError(.notConnected, "not connected yet")
+        case .closing, .closed: return InetError(.connectionClosed, "connection closed locally")
+        }
+        if !reading, output != .open {
+            return InetError(.alreadyShutdown, "cannot write after shutdown(.output)")
+        }
+        return nil
+    }
+
+    private var remoteDescription: String { remoteAddress?.description ?? "peer" }
+}

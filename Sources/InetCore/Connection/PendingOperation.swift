@@ -1,0 +1,37 @@
+/// A read waiting for data.
+struct PendingRead {
+    let id: UInt64
+    let maxBytes: Int
+    let completion: Completion<[UInt8]>
+    var timer: ScheduledTask?
+}
+
+/// A write waiting for room in the write queue (backpressure). Its bytes are not accepted yet.
+struct PendingWrite {
+    let id: UInt64
+    let bytes: [UInt8]
+    let completion: Completion<Void>
+    var timer: ScheduledTask?
+}
+
+/// Output state of a connection.
+enum OutputState {
+    /// Writes are accepted.
+    case open
+    /// `shutdown(.output)` was asked: FIN goes out once the queue drains; writes are refused.
+    case shutdownPending
+    /// FIN sent.
+    case shutDown
+}
+
+/// Life cycle of a connection's socket.
+enum ConnectionPhase {
+    /// A non-blocking connect is in flight for this attempt of a connect operation.
+    case connecting(ConnectOperation, attempt: Int)
+    /// Connected; reads and writes flow.
+    case open
+    /// `close()` was asked: the socket closes once the write queue drains (or its deadline).
+    case closing
+    /// The descriptor is closed.
+    case closed
+}

@@ -1,0 +1,56 @@
+import CInetLinux
+import Glibc
+
+// The one place where system error numbers become Inet error codes.
+extension InetErrorCode {
+    /// The code for an `errno` value.
+    public init(errno value: Int32) {
+        switch value {
+        case EAGAIN: self = .wouldBlock  // EWOULDBLOCK == EAGAIN on Linux
+        case EINPROGRESS, EALREADY: self = .inProgress
+        case EACCES, EPERM: self = .permissionDenied
+        case EINVAL: self = .invalidArgument
+        case EMFILE, ENFILE: self = .tooManyOpenFiles
+        case EMSGSIZE: self = .messageTooLong
+        case EAFNOSUPPORT, EPFNOSUPPORT: self = .addressFamilyNotSupported
+        case EADDRINUSE: self = .addressInUse
+        case EADDRNOTAVAIL: self = .addressNotAvailable
+        case ENETDOWN: self = .networkDown
+        case ENETUNREACH: self = .networkUnreachable
+        case ECONNABORTED: self = .connectionAborted
+        case ECONNRESET, EPIPE: self = .connectionReset
+        case ENOBUFS, ENOMEM: self = .noBufferSpace
+        case ENOTCONN: self = .notConnected
+        case ESHUTDOWN: self = .alreadyShutdown
+        case ETIMEDOUT: self = .timedOut
+        case ECONNREFUSED: self = .connectionRefused
+        case EHOSTUNREACH, EHOSTDOWN: self = .hostUnreachable
+        default: self = .systemError
+        }
+    }
+
+    /// The code for a `getaddrinfo` result (`EAI_*`).
+    init(addrinfoError value: Int32) {
+        if value == CINET_EAI_NODATA || value == CINET_EAI_ADDRFAMILY {
+            self = .hostNotFound
+            return
+        }
+        switch value {
+        case EAI_NONAME: self = .hostNotFound
+        case EAI_AGAIN: self = .tryAgain
+        case EAI_FAIL: self = .noRecovery
+        case EAI_FAMILY: self = .addressFamilyNotSupported
+        case EAI_MEMORY: self = .noBufferSpace
+        default: self = .hostNotFound
+        }
+    }
+}
+
+extension InetError {
+    /// An error for a failed system call: `what` names the call and its subject.
+    static func system(_ what: String, errno value: Int32, host: String? = nil) -> InetError {
+        let code = InetErrorCode(errno: value)
+        let reason = String(cString: strerror(value))
+        return InetError(code, "\(what): \(reason) (errno \(value))", errno: value, host: host)
+    }
+}

@@ -1,0 +1,156 @@
+import CInetLinux
+import DequeModule
+import Glibc
+
+/// One datagram and where it came from (or goes to).
+public struct Datagram: Sendable, Equatable {
+    /// The payload.
+    public var bytes: [UInt8]
+    /// The sender of a received datagram.
+    public var peer: SocketAddress
+
+    /// A datagram.
+    public init(bytes: [UInt8], peer: SocketAddress) {
+        self.bytes = bytes
+        self.peer = peer
+    }
+}
+
+/// The loop-side state of an unconnected UDP socket (a UDP ``Listener``).
+/// Invariant: every method runs on `loop`'s thread.
+final class DatagramCore {
+    struct PendingReceive {
+        let id: UInt64
+        let completion: Completion<Datagram>
+        var timer: ScheduledTask?
+    }
+
+    struct PendingSend {
+        let datagram: Datagram
+        let completion: Completion<Void>
+    }
+
+    let loop: EventLoop
+    private var descriptor: SocketDescriptor?
+    private var token: RegistrationToken?
+    private var readable = true
+    private var writable = true
+    private var receives: Deque<PendingReceive> = []
+    private var sends: Deque<PendingSend> = []
+
+    init(loop: EventLoop, descriptor: consuming SocketDescriptor) {
+        self.loop = loop
+        self.descriptor = .some(descriptor)
+    }
+
+    func register() {
+        guard let fd = descriptor?.raw else { return }
+        do {
+            token = try loop.register(fd: fd, .datagram(self))
+        } catch {
+            close(error)
+        }
+    }
+
+    func handle(_ readiness: Readiness) {
+        if readiness.readable {
+            readable = true
+            serviceReceives()
+        }
+        if readiness.writable {
+            writable = true
+            serviceSends()
+        }
+    }
+
+    func receive(id: UInt64, deadline: Deadline?, _ completion: Completion<Datagram>) {
+        guard descriptor != nil else { return completion.fail(InetError(.connectionClosed, "socket closed")) }
+        var request = PendingReceive(id: id, completion: completion)
+        if let deadline {
+            request.timer = loop.scheduleInLoop(at: deadline) { [weak self] in
+                self?.cancel(id, InetError(.timedOut, "no datagram arrived before the timeout"))
+            }
+        }
+        receives.append(request)
+        serviceReceives()
+    }
+
+    func cancel(_ id: UInt64, _ error: InetError) {
+        guard let index = receives.firstIndex(where: { $0.id == id }) else { return }
+        let request = receives.remove(at: index)
+        request.timer?.cancel()
+        request.completion.fail(error)
+    }
+
+    func send(_ datagram: Datagram, _ completion: Completion<Void>) {
+        guard descriptor != nil else { return completion.fail(InetError(.connectionClosed, "socket closed")) }
+        guard datagram.bytes.count <= ConnectionCore.maxDatagram else {
+            return completion.fail(InetError(
+                .messageTooLong, "a UDP datagram holds at most \(ConnectionCore.maxDatagram) bytes; got \(datagram.bytes.count)"))
+        }
+        sends.append(PendingSend(datagram: datagram, completion: completion))
+        serviceSends()
+    }
+
+    private func serviceReceives() {
+        while let request = receives.first, readable, let fd = descriptor?.raw {
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let n = withUnsafeMutableBytes(of: &storage) { raw in
+                recvfrom(fd, loop.scratch.baseAddress, loop.scratch.count, 0,
+                         raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length)
+            }
+            if n < 0 {
+                let e = cinet_errno()
+                if e == EINTR { continue }
+                if e == EAGAIN {
+                    readable = false
+                    return
+                }
+                receives.removeFirst()
+                request.timer?.cancel()
+                request.completion.fail(InetError.system("recvfrom", errno: e))
+                continue
+            }
+            let peer = withUnsafeBytes(of: &storage) { SocketAddress(storage: $0.baseAddress!) } ?? .any(.ipv4, port: 0)
+            receives.removeFirst()
+            request.timer?.cancel()
+            request.completion.succeed(Datagram(bytes: Array(UnsafeRawBufferPointer(rebasing: loop.scratch[0..<n])), peer: peer))
+        }
+    }
+
+    private func serviceSends() {
+        while let send = sends.first, writable, let fd = descriptor?.raw {
+            let n = send.datagram.peer.withSockAddr { address, length in
+                send.datagram.bytes.withUnsafeBytes {
+                    sendto(fd, $0.baseAddress, $0.count, CINET_MSG_NOSIGNAL, address, length)
+                }
+            }
+            if n < 0 {
+                let e = cinet_errno()
+                if e == EINTR { continue }
+                if e == EAGAIN {
+                    writable = false
+                    return
+                }
+                sends.removeFirst()
+                send.completion.fail(InetError.system("sendto \(send.datagram.peer)", errno: e))
+                continue
+            }
+            sends.removeFirst()
+            send.completion.succeed(())
+        }
+    }
+
+    func close(_ error: InetError?) {
+        if let token { loop.deregister(token) }
+        token = nil
+        descriptor = nil
+        let failure = error ?? InetError(.connectionClosed, "socket closed")
+        let (r, s) = (receives, sends)
+        receives = []
+        sends = []
+        for request in r { request.timer?.cancel(); request.completion.fail(failure) }
+        for send in s { send.completion.fail(failure) }
+    }
+}

@@ -1,0 +1,210 @@
+import Glibc
+import Synchronization
+
+/// A bound socket that accepts TCP connections or exchanges UDP datagrams
+/// (`InetListen` / `InetAccept` / `InetServerStart`'s family).
+///
+/// TCP: ``accept(timeout:)`` or `for try await connection in listener.connections`.
+/// UDP: ``receive(timeout:)`` and ``send(_:to:)``. Like ``Connection``, every call comes in an
+/// async and a blocking form.
+public final class Listener: Sendable {
+    enum Kind: Sendable {
+        case stream(UnsafeTransfer<ListenerCore>)
+        case datagram(UnsafeTransfer<DatagramCore>)
+    }
+
+    let kind: Kind
+    /// The loop that owns the socket.
+    public let eventLoop: EventLoop
+    /// The bound address; the real port when port 0 was asked for.
+    public let localAddress: SocketAddress
+    /// `.tcp` or `.udp`.
+    public let `protocol`: InetProtocol
+    private let nextID = Atomic<UInt64>(1)
+
+    /// Binds and (TCP) listens.
+    /// - Parameters:
+    ///   - address: a local IP literal; `nil` or `""` means every IPv4 interface (`0.0.0.0`),
+    ///     `"::"` means IPv6 and IPv4 on one socket.
+    ///   - port: 0…65535; 0 picks a free port (see ``localAddress``).
+    ///   - backlog: pending-connection queue length; 0 means the system maximum.
+    ///   - options: `.noInherit`, `.noDelay`/`.keepAlive` (applied to accepted TCP
+    ///     connections), `.broadcast` (UDP), `.dontRoute`.
+    ///   - ioTimeout: the default read/write timeout of accepted connections (`nil`: none).
+    public init(
+        address: String? = nil, port: Int, protocol proto: InetProtocol = .tcp, backlog: Int = 0,
+        options: InetOptions = .default, ioTimeout: Duration? = nil, group: EventLoopGroup? = nil
+    ) throws(InetError) {
+        guard (0...65535).contains(port) else { throw InetError(.invalidPort, "port must be 0…65535; got \(port)") }
+        guard backlog >= 0 else { throw InetError(.invalidParameter, "backlog must be 0 or more; got \(backlog)") }
+        if !options.intersection(.unknownBits).isEmpty {
+            throw InetError(.invalidOptions, "invalid options \(options): unknown option bits")
+        }
+        if proto == .tcp, options.contains(.broadcast) {
+            throw InetError(.invalidOptions, "invalid options \(options): broadcast applies to UDP only")
+        }
+        if options.contains(.secure) {
+            throw InetError(.invalidOptions, "invalid options \(options): secure (TLS) is not available in this build yet")
+        }
+        let text = address.map(HostValidation.stripBrackets) ?? ""
+        guard var bindAddress = text.isEmpty ? SocketAddress.any(.ipv4, port: 0) : SocketAddress(ipLiteral: text, port: 0) else {
+            throw InetError(.invalidAddress, "listen address must be an IPv4 or IPv6 literal; got '\(address ?? "")'")
+        }
+        bindAddress.port = UInt16(port)
+        let group = group ?? .shared
+        let loop = group.next()
+        let descriptor = try SocketDescriptor(
+            family: bindAddress.family, protocol: proto, closeOnExec: options.contains(.noInherit))
+        if proto == .tcp { try descriptor.setOption(SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR") }
+        if bindAddress.family == .ipv6, bindAddress.isUnspecified {
+            try descriptor.setOption(Int32(IPPROTO_IPV6), IPV6_V6ONLY, 0, "IPV6_V6ONLY")
+        }
+        if proto == .udp { try descriptor.apply(options.intersection([.broadcast, .dontRoute]), protocol: .udp) }
+        try descriptor.bind(bindAddress)
+        if proto == .tcp {
+            guard Glibc.listen(descriptor.raw, backlog == 0 ? SOMAXCONN : Int32(clamping: backlog)) == 0 else {
+                throw .system("listen on \(bindAddress)", errno: errno)
+            }
+        }
+        guard let bound = descriptor.localAddress else { throw .system("getsockname", errno: errno) }
+        self.localAddress = bound
+        self.eventLoop = loop
+        self.protocol = proto
+        switch proto {
+        case .tcp:
+            let core = ListenerCore(
+                loop: loop, group: group, descriptor: descriptor, options: options, ioTimeout: ioTimeout,
+                writeBufferLimit: 1 << 20)
+            kind = .stream(UnsafeTransfer(core))
+        case .udp:
+            kind = .datagram(UnsafeTransfer(DatagramCore(loop: loop, descriptor: descriptor)))
+        }
+        let kind = self.kind
+        let registered = loop.execute {
+            switch kind {
+            case .stream(let core): core.value.register()
+            case .datagram(let core): core.value.register()
+            }
+        }
+        if !registered { throw InetError(.eventLoopShutdown, "the event loop was shut down") }
+    }
+
+    deinit { closeSocket() }
+
+    /// Stops listening and closes the socket; waiting accepts and receives fail with `connectionClosed`.
+    public func close() { closeSocket() }
+
+    private func closeSocket() {
+        let kind = self.kind
+        eventLoop.execute {
+            switch kind {
+            case .stream(let core): core.value.close(nil)
+            case .datagram(let core): core.value.close(nil)
+            }
+        }
+    }
+
+    private func makeID() -> UInt64 { nextID.wrappingAdd(1, ordering: .relaxed).oldValue }
+
+    private func streamCore(_ what: String) throws(InetError) -> UnsafeTransfer<ListenerCore> {
+        guard case .stream(let core) = kind else { throw InetError(.invalidParameter, "\(what) needs a TCP listener") }
+        return core
+    }
+
+    private func datagramCore(_ what: String) throws(InetError) -> UnsafeTransfer<DatagramCore> {
+        guard case .datagram(let core) = kind else { throw InetError(.invalidParameter, "\(what) needs a UDP listener") }
+        return core
+    }
+
+    private func submit<V>(_ completion: Completion<V>, _ body: @escaping @Sendable () -> Void) {
+        if !eventLoop.execute(body) { completion.fail(InetError(.eventLoopShutdown, "the event loop was shut down")) }
+    }
+
+    // MARK: TCP
+
+    /// The next incoming connection (`timeout` nil: wait without limit).
+    public func accept(timeout: Duration? = nil) async throws(InetError) -> Connection {
+        let (core, id, deadline) = (try streamCore("accept()"), makeID(), timeout.map { Deadline.after($0) })
+        return try await awaitCompletion { completion in
+            submit(completion) { core.value.accept(id: id, deadline: deadline, completion) }
+        } cancel: { [eventLoop] in
+            eventLoop.execute { core.value.cancel(id, InetError(.cancelled, "accept cancelled")) }
+        }
+    }
+
+    /// Blocking ``accept(timeout:)``.
+    public func accept(timeout: Duration? = nil) throws(InetError) -> Connection {
+        let (core, id, deadline) = (try streamCore("accept()"), makeID(), timeout.map { Deadline.after($0) })
+        return try blockForCompletion("accept()") { completion in
+            submit(completion) { core.value.accept(id: id, deadline: deadline, completion) }
+        }
+    }
+
+    /// Incoming connections, one per `next()`; ends when the listener is closed.
+    public var connections: Connections { Connections(listener: self) }
+
+    /// The incoming connections of a TCP ``Listener``.
+    public struct Connections: AsyncSequence, Sendable {
+        /// A connection.
+        public typealias Element = Connection
+        /// Errors are ``InetError``.
+        public typealias Failure = InetError
+        let listener: Listener
+
+        /// The iterator.
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            let listener: Listener
+
+            /// The next connection, `nil` once the listener is closed.
+            public mutating func next(isolation actor: isolated (any Actor)? = #isolation) async throws(InetError) -> Connection? {
+                do {
+                    return try await listener.accept()
+                } catch where error.code == .connectionClosed {
+                    return nil
+                }
+            }
+
+            /// The next connection, `nil` once the listener is closed.
+            public mutating func next() async throws(InetError) -> Connection? { try await next(isolation: nil) }
+        }
+
+        /// An iterator.
+        public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(listener: listener) }
+    }
+
+    // MARK: UDP
+
+    /// The next datagram and its sender (`timeout` nil: wait without limit).
+    public func receive(timeout: Duration? = nil) async throws(InetError) -> Datagram {
+        let (core, id, deadline) = (try datagramCore("receive()"), makeID(), timeout.map { Deadline.after($0) })
+        return try await awaitCompletion { completion in
+            submit(completion) { core.value.receive(id: id, deadline: deadline, completion) }
+        } cancel: { [eventLoop] in
+            eventLoop.execute { core.value.cancel(id, InetError(.cancelled, "receive cancelled")) }
+        }
+    }
+
+    /// Blocking ``receive(timeout:)``.
+    public func receive(timeout: Duration? = nil) throws(InetError) -> Datagram {
+        let (core, id, deadline) = (try datagramCore("receive()"), makeID(), timeout.map { Deadline.after($0) })
+        return try blockForCompletion("receive()") { completion in
+            submit(completion) { core.value.receive(id: id, deadline: deadline, completion) }
+        }
+    }
+
+    /// Sends one datagram to `peer`.
+    public func send(_ bytes: [UInt8], to peer: SocketAddress) async throws(InetError) {
+        let core = try datagramCore("send(_:to:)")
+        try await awaitCompletion { completion in
+            submit(completion) { core.value.send(Datagram(bytes: bytes, peer: peer), completion) }
+        } cancel: {}
+    }
+
+    /// Blocking ``send(_:to:)``.
+    public func send(_ bytes: [UInt8], to peer: SocketAddress) throws(InetError) {
+        let core = try datagramCore("send(_:to:)")
+        try blockForCompletion("send(_:to:)") { completion in
+            submit(completion) { core.value.send(Datagram(bytes: bytes, peer: peer), completion) }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import CInetLinux
+import DequeModule
+import Glibc
+
+/// The loop-side state of a listening TCP socket. Accepts only while someone waits for a
+/// connection, so an unread backlog pushes back on clients instead of piling up descriptors.
+/// Invariant: every method runs on `loop`'s thread.
+final class ListenerCore {
+    struct PendingAccept {
+        let id: UInt64
+        let completion: Completion<Connection>
+        var timer: ScheduledTask?
+    }
+
+    let loop: EventLoop
+    let group: EventLoopGroup
+    let options: InetOptions
+    let ioTimeout: Duration?
+    let writeBufferLimit: Int
+    private var descriptor: SocketDescriptor?
+    private var token: RegistrationToken?
+    private var acceptable = true
+    private var pending: Deque<PendingAccept> = []
+
+    init(loop: EventLoop, group: EventLoopGroup, descriptor: consuming SocketDescriptor, options: InetOptions,
+         ioTimeout: Duration?, writeBufferLimit: Int) {
+        self.loop = loop
+        self.group = group
+        self.descriptor = .some(descriptor)
+        self.options = options
+        self.ioTimeout = ioTimeout
+        self.writeBufferLimit = writeBufferLimit
+    }
+
+    func register() {
+        guard let fd = descriptor?.raw else { return }
+        do {
+            token = try loop.register(fd: fd, .listener(self))
+        } catch {
+            close(error)
+        }
+    }
+
+    func handle(_ readiness: Readiness) {
+        acceptable = true
+        serviceAccepts()
+    }
+
+    func accept(id: UInt64, deadline: Deadline?, _ completion: Completion<Connection>) {
+        guard descriptor != nil else { return completion.fail(InetError(.connectionClosed, "listener closed")) }
+        var request = PendingAccept(id: id, completion: completion)
+        if let deadline {
+            request.timer = loop.scheduleInLoop(at: deadline) { [weak self] in
+                self?.cancel(id, InetError(.timedOut, "no connection arrived before the accept timeout"))
+            }
+        }
+        pending.append(request)
+        serviceAccepts()
+    }
+
+    func cancel(_ id: UInt64, _ error: InetError) {
+        guard let index = pending.firstIndex(where: { $0.id == id }) else { return }
+        let request = pending.remove(at: index)
+        request.timer?.cancel()
+        request.completion.fail(error)
+    }
+
+    private func serviceAccepts() {
+        while !pending.isEmpty, acceptable, let fd = descriptor?.raw {
+            let accepted = cinet_accept(fd, nil, nil, options.contains(.noInherit) ? 1 : 0)
+            if accepted < 0 {
+                let e = cinet_errno()
+                switch e {
+                case EINTR, ECONNABORTED, EPROTO: continue
+                case EAGAIN: acceptable = false
+                default:
+                    // EMFILE and the like: fail this accept clearly; the next one tries again.
+                    let request = pending.removeFirst()
+                    request.timer?.cancel()
+                    request.completion.fail(InetError.system("accept", errno: e))
+                    return
+                }
+                continue
+            }
+            let request = pending.removeFirst()
+            request.timer?.cancel()
+            hand(accepted, to: request.completion)
+        }
+    }
+
+    /// Gives an accepted descriptor to the group's next loop and completes there.
+    private func hand(_ raw: Int32, to completion: Completion<Connection>) {
+        let descriptor = SocketDescriptor(taking: raw)
+        do throws(InetError) {
+            try descriptor.apply(options.intersection([.keepAlive, .noDelay, .dontRoute]), protocol: .tcp)
+        } catch {
+            return completion.fail(error)
+        }
+        let target = group.next()
+        let (ioTimeout, limit) = (self.ioTimeout, writeBufferLimit)
+        let transfer = UnsafeTransfer(descriptor.release())  // ownership moves to the task below
+        let submitted = target.execute {
+            let owned = SocketDescriptor(taking: transfer.value)
+            let core = ConnectionCore(loop: target, descriptor: owned, protocol: .tcp, phase: .open, highWater: limit)
+            do throws(InetError) {
+                try core.register()
+                completion.succeed(Connection(core: core, host: core.remoteAddress?.ipAddress ?? "", ioTimeout: ioTimeout))
+            } catch {
+                completion.fail(error)
+            }
+        }
+        if !submitted {
+            Glibc.close(raw)
+            completion.fail(InetError(.eventLoopShutdown, "the event loop was shut down"))
+        }
+    }
+
+    func close(_ error: InetError?) {
+        if let token { loop.deregister(token) }
+        token = nil
+        descriptor = nil
+        let waiting = pending
+        pending = []
+        for request in waiting {
+            request.timer?.cancel()
+            request.completion.fail(error ?? InetError(.connectionClosed, "listener closed"))
+        }
+    }
+}

@@ -1,0 +1,261 @@
+import CInetLinux
+import DequeModule
+import Glibc
+import HeapModule
+import Synchronization
+
+/// One thread, one epoll instance: runs tasks, timers and socket events for the sockets it owns.
+///
+/// Everything a loop owns (sockets, timers, per-connection state) is touched only on its thread.
+/// ``execute(_:)`` and ``schedule(after:_:)`` may be called from any thread.
+public final class EventLoop: @unchecked Sendable {
+    // Safe: `incoming` is behind a Mutex; `selector` is immutable after init (its wake-up is a
+    // syscall); every other stored property is touched only on the loop thread (`assertInLoop`).
+
+    private enum RunState { case running, stopping, stopped }
+
+    private struct Incoming {
+        var tasks: Deque<@Sendable () -> Void> = []
+        var wakePending = false
+        var accepting = true
+    }
+
+    /// Index of this loop in its group (for names and logs).
+    public let index: Int
+    private let selector: Selector
+    private let incoming = Mutex(Incoming())
+    private var timers = Heap<TimerEntry>()
+    private var timerSequence: UInt64 = 0
+    private var slots: [Slot] = []
+    private var runState = RunState.running
+    private var thread: pthread_t?
+    private let started = ConditionLock()
+    private var hasStarted = false
+
+    private struct Slot {
+        var generation: UInt32 = 0
+        var registrant: Registrant?
+    }
+
+    /// Scratch memory for reads, shared by the loop's sockets (64 KiB: one whole UDP datagram).
+    let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
+
+    init(index: Int) throws(InetError) {
+        self.index = index
+        self.selector = try Selector()
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// The loop running the current thread, if this is a loop thread.
+    public static var current: EventLoop? {
+        guard let raw = cinet_current_loop() else { return nil }
+        return Unmanaged<EventLoop>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    /// True on this loop's thread.
+    public var inEventLoop: Bool { cinet_current_loop() == Unmanaged.passUnretained(self).toOpaque() }
+
+    @inline(__always) func assertInLoop(_ file: StaticString = #fileID, _ line: UInt = #line) {
+        assert(inEventLoop, "must run on the event loop thread", file: file, line: line)
+    }
+
+    // MARK: tasks
+
+    /// Runs `task` on the loop thread, after the tasks already submitted. Returns false (and drops
+    /// the task) when the loop has shut down.
+    @discardableResult
+    public func execute(_ task: @escaping @Sendable () -> Void) -> Bool {
+        let (accepted, wake) = incoming.withLock { state -> (Bool, Bool) in
+            guard state.accepting else { return (false, false) }
+            state.tasks.append(task)
+            defer { state.wakePending = true }
+            return (true, !state.wakePending)
+        }
+        if wake && !inEventLoop { selector.wakeUp() }
+        return accepted
+    }
+
+    /// Runs `task` on the loop after `delay`. Cancel it through the returned handle.
+    @discardableResult
+    public func schedule(after delay: Duration, _ task: @escaping @Sendable () -> Void) -> Scheduled {
+        schedule(at: .after(delay), task)
+    }
+
+    /// Runs `task` on the loop at `deadline`.
+    @discardableResult
+    public func schedule(at deadline: Deadline, _ task: @escaping @Sendable () -> Void) -> Scheduled {
+        if inEventLoop {
+            return Scheduled(loop: self, task: UnsafeTransfer(scheduleInLoop(at: deadline, task)))
+        }
+        let transfer = UnsafeTransfer(ScheduledTask(deadline: deadline, body: task))
+        // `cancel()` also hops to the loop, so it always runs after this insertion.
+        execute { [self] in insertTimer(transfer.value) }
+        return Scheduled(loop: self, task: transfer)
+    }
+
+    /// Schedules on the loop thread itself; returns the task for cheap cancellation.
+    func scheduleInLoop(at deadline: Deadline, _ body: @escaping () -> Void) -> ScheduledTask {
+        assertInLoop()
+        let task = ScheduledTask(deadline: deadline, body: body)
+        insertTimer(task)
+        return task
+    }
+
+    private func insertTimer(_ task: ScheduledTask) {
+        timerSequence &+= 1
+        task.sequence = timerSequence
+        timers.insert(TimerEntry(task: task))
+    }
+
+    // MARK: registrations
+
+    /// Registers `fd` for edge-triggered in/out/hang-up events delivered to `registrant`.
+    func register(fd: Int32, _ registrant: Registrant) throws(InetError) -> RegistrationToken {
+        assertInLoop()
+        guard runState == .running else { throw InetError(.eventLoopShutdown, "the event loop was shut down") }
+        let index = Int(fd)
+        if index >= slots.count { slots.append(contentsOf: repeatElement(Slot(), count: index - slots.count + 64)) }
+        slots[index].generation &+= 1
+        if slots[index].generation == 0 { slots[index].generation = 1 }
+        let token = RegistrationToken(fd: fd, generation: slots[index].generation)
+        try selector.add(fd: fd, token: token.packed)
+        slots[index].registrant = registrant
+        return token
+    }
+
+    /// Removes a registration; call before closing the descriptor.
+    func deregister(_ token: RegistrationToken) {
+        assertInLoop()
+        let index = Int(token.fd)
+        guard index < slots.count, slots[index].generation == token.generation else { return }
+        selector.remove(fd: token.fd)
+        slots[index].registrant = nil
+        slots[index].generation &+= 1
+    }
+
+    // MARK: running
+
+    func start() {
+        let context = Unmanaged.passRetained(self).toOpaque()
+        var tid = pthread_t()
+        let rc = pthread_create(&tid, nil, { raw in
+            let loop = Unmanaged<EventLoop>.fromOpaque(raw!).takeRetainedValue()
+            loop.run()
+            return nil
+        }, context)
+        precondition(rc == 0, "pthread_create failed for an event loop: \(rc)")
+        thread = tid
+        started.lock()
+        while !hasStarted { _ = started.wait() }
+        started.unlock()
+    }
+
+    private func run() {
+        cinet_set_current_loop(Unmanaged.passUnretained(self).toOpaque())
+        cinet_set_thread_name("inet-loop-\(index)")
+        started.lock()
+        hasStarted = true
+        started.broadcast()
+        started.unlock()
+        while true {
+            runExpiredTimers()
+            let more = runTasks()
+            if runState == .stopping { break }
+            let timeout: Int32 = more ? 0 : nextTimeoutMilliseconds()
+            selector.wait(timeoutMilliseconds: timeout) { token, readiness in
+                let t = RegistrationToken(packed: token)
+                let index = Int(t.fd)
+                // A stale event (fd closed, maybe reused) has an old generation: drop it.
+                guard index < slots.count, slots[index].generation == t.generation,
+                    let registrant = slots[index].registrant
+                else { return }
+                registrant.handle(readiness)
+            }
+        }
+        finishShutdown()
+        cinet_set_current_loop(nil)
+    }
+
+    /// Runs the queued tasks once; returns true if more arrived meanwhile.
+    private func runTasks() -> Bool {
+        let batch = incoming.withLock { state -> Deque<@Sendable () -> Void> in
+            let tasks = state.tasks
+            state.tasks = []
+            state.wakePending = false
+            return tasks
+        }
+        for task in batch { task() }
+        return incoming.withLock { !$0.tasks.isEmpty }
+    }
+
+    private func runExpiredTimers() {
+        guard !timers.isEmpty else { return }
+        let now = Deadline.now()
+        while let first = timers.min, first.task.deadline <= now {
+            _ = timers.removeMin()
+            if let body = first.task.body {
+                first.task.body = nil
+                body()
+            }
+        }
+    }
+
+    private func nextTimeoutMilliseconds() -> Int32 {
+        while let first = timers.min, first.task.body == nil { _ = timers.removeMin() }
+        guard let first = timers.min else { return -1 }
+        let remaining = first.task.deadline.remaining.nanoseconds
+        // Round up so a timer never fires early; cap to keep Int32 happy.
+        return Int32(clamping: min((remaining + 999_999) / 1_000_000, 86_400_000))
+    }
+
+    // MARK: shutdown
+
+    /// Asks the loop to stop: its sockets are closed, their waiters failed with `eventLoopShutdown`.
+    func requestShutdown() {
+        execute { [self] in runState = .stopping }
+    }
+
+    private func finishShutdown() {
+        // Fail every owner, then run what they queued; repeat until quiet (a task may have
+        // registered something; `register` refuses from here on). Timers are dropped: their
+        // owners were failed.
+        let shutdown = InetError(.eventLoopShutdown, "the event loop was shut down")
+        while true {
+            for index in slots.indices {
+                if let registrant = slots[index].registrant { registrant.loopShuttingDown() }
+            }
+            for operation in Array(operations.values) { operation.fail(shutdown) }
+            operations = [:]
+            var pending = incoming.withLock { state -> Deque<@Sendable () -> Void> in
+                state.accepting = false
+                defer { state.tasks = [] }
+                return state.tasks
+            }
+            if pending.isEmpty { break }
+            while let task = pending.popFirst() { task() }
+        }
+        timers = Heap()
+        runState = .stopped
+    }
+
+    /// Connect operations in progress on this loop, failed if it shuts down before they end.
+    private var operations: [ObjectIdentifier: ConnectOperation] = [:]
+
+    func track(_ operation: ConnectOperation) throws(InetError) {
+        assertInLoop()
+        guard runState == .running else { throw InetError(.eventLoopShutdown, "the event loop was shut down") }
+        operations[ObjectIdentifier(operation)] = operation
+    }
+
+    func untrack(_ operation: ConnectOperation) {
+        operations[ObjectIdentifier(operation)] = nil
+    }
+
+    /// Waits for the loop thread to end (after `requestShutdown`).
+    func join() {
+        guard let thread, !inEventLoop else { return }
+        pthread_join(thread, nil)
+        self.thread = nil
+    }
+}

@@ -1,0 +1,46 @@
+import Glibc
+import Synchronization
+
+/// A set of event loops, one thread each (default: one per core), that share the work.
+public final class EventLoopGroup: Sendable {
+    /// The loops, in index order.
+    public let loops: [EventLoop]
+    private let nextIndex = Atomic<Int>(0)
+    private let isShutDown = Atomic<Bool>(false)
+
+    /// Starts `loopCount` loops (default: one per online core).
+    public init(loopCount: Int = EventLoopGroup.coreCount) throws(InetError) {
+        guard loopCount >= 1 else {
+            throw InetError(.invalidParameter, "an event loop group needs at least 1 loop, got \(loopCount)")
+        }
+        var loops: [EventLoop] = []
+        for i in 0..<loopCount { loops.append(try EventLoop(index: i)) }
+        for loop in loops { loop.start() }
+        self.loops = loops
+    }
+
+    /// The number of online cores.
+    public static var coreCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    /// The process-wide group, started on first use with one loop per core; never shut down.
+    public static let shared: EventLoopGroup = {
+        do { return try EventLoopGroup() } catch { fatalError("cannot start Inet's shared event loops: \(error)") }
+    }()
+
+    /// The next loop, round robin.
+    public func next() -> EventLoop {
+        loops[nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue % loops.count]
+    }
+
+    /// Stops every loop: sockets they own are closed and every waiter fails with
+    /// `eventLoopShutdown`. Blocks until the loop threads end. Idempotent.
+    /// Calling it on one of the group's own loop threads is refused with `wouldDeadlock`.
+    public func shutdown() throws(InetError) {
+        if let current = EventLoop.current, loops.contains(where: { $0 === current }) {
+            throw InetError(.wouldDeadlock, "shutdown() called on one of the group's own loop threads")
+        }
+        guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        for loop in loops { loop.requestShutdown() }
+        for loop in loops { loop.join() }
+    }
+}

@@ -1,0 +1,86 @@
+import CInetLinux
+import Glibc
+
+/// Sole owner of one socket descriptor: closes it exactly once, when dropped.
+/// Non-copyable, so a descriptor can never be closed twice or used after its owner let it go.
+struct SocketDescriptor: ~Copyable {
+    let raw: Int32
+
+    /// Takes ownership of `raw`.
+    init(taking raw: Int32) { self.raw = raw }
+
+    /// A new non-blocking socket (close-on-exec when `closeOnExec`).
+    init(family: SocketAddress.Family, protocol proto: InetProtocol, closeOnExec: Bool) throws(InetError) {
+        let type = proto == .tcp ? CINET_SOCK_STREAM : CINET_SOCK_DGRAM
+        let fd = cinet_socket(family.rawValue, type, closeOnExec ? 1 : 0)
+        guard fd >= 0 else { throw .system("socket(\(family), \(proto))", errno: cinet_errno()) }
+        self.raw = fd
+    }
+
+    deinit { Glibc.close(raw) }
+
+    /// Gives up ownership without closing; the caller must make a new owner for the number.
+    consuming func release() -> Int32 {
+        let fd = raw
+        discard self
+        return fd
+    }
+
+    func setOption(_ level: Int32, _ name: Int32, _ value: Int32, _ what: String) throws(InetError) {
+        var v = value
+        guard setsockopt(raw, level, name, &v, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+            throw .system("setsockopt(\(what))", errno: cinet_errno())
+        }
+    }
+
+    /// Applies the socket-level options of `options` (TCP ones only to TCP sockets).
+    func apply(_ options: InetOptions, protocol proto: InetProtocol) throws(InetError) {
+        if options.contains(.broadcast) { try setOption(SOL_SOCKET, SO_BROADCAST, 1, "SO_BROADCAST") }
+        if options.contains(.dontRoute) { try setOption(SOL_SOCKET, SO_DONTROUTE, 1, "SO_DONTROUTE") }
+        if proto == .tcp {
+            if options.contains(.keepAlive) { try setOption(SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE") }
+            if options.contains(.noDelay) { try setOption(CINET_IPPROTO_TCP, CINET_TCP_NODELAY, 1, "TCP_NODELAY") }
+        }
+    }
+
+    func getIntOption(_ level: Int32, _ name: Int32) -> Int32 {
+        var v: Int32 = 0
+        var len = socklen_t(MemoryLayout<Int32>.size)
+        _ = getsockopt(raw, level, name, &v, &len)
+        return v
+    }
+
+    func bind(_ address: SocketAddress) throws(InetError) {
+        let rc = address.withSockAddr { Glibc.bind(raw, $0, $1) }
+        guard rc == 0 else { throw .system("bind to \(address)", errno: cinet_errno()) }
+    }
+
+    /// Starts a non-blocking connect: true when already connected, false when in progress.
+    func startConnect(to address: SocketAddress) throws(InetError) -> Bool {
+        while true {
+            let rc = address.withSockAddr { Glibc.connect(raw, $0, $1) }
+            if rc == 0 { return true }
+            let e = cinet_errno()
+            if e == EINTR { continue }
+            if e == EINPROGRESS { return false }
+            throw .system("connect to \(address)", errno: e)
+        }
+    }
+
+    /// The pending error of a finished non-blocking connect (0 when it succeeded).
+    var pendingError: Int32 { getIntOption(SOL_SOCKET, SO_ERROR) }
+
+    var localAddress: SocketAddress? { Self.name(raw, getsockname) }
+    var remoteAddress: SocketAddress? { Self.name(raw, getpeername) }
+
+    private static func name(
+        _ fd: Int32, _ call: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32
+    ) -> SocketAddress? {
+        var storage = sockaddr_storage()
+        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        return withUnsafeMutableBytes(of: &storage) { raw -> SocketAddress? in
+            guard call(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), &len) == 0 else { return nil }
+            return SocketAddress(storage: raw.baseAddress!)
+        }
+    }
+}
