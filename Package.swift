@@ -49,7 +49,8 @@ let package = Package(
         ),
         .testTarget(
             name: "InetCoreTests",
-            dependencies: ["InetCore", "CInetLinux"],
+            // inetcat is a dependency so the binary the tests run is always built first.
+            dependencies: ["InetCore", "CInetLinux", "inetcat"],
             swiftSettings: strict
         ),
     ]

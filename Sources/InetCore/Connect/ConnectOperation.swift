@@ -11,6 +11,8 @@ final class ConnectOperation {
     private var addresses: [SocketAddress] = []
     private var cores: [Int: ConnectionCore] = [:]
     private var failures: [Int: InetErrorCode] = [:]
+    /// Indices of the attempts started, in order (for the error's "tried" list).
+    private var started: [Int] = []
     private var lastError: InetError?
     private var resolution = ResolutionOutcome.pending
     private var staggerTimer: ScheduledTask?
@@ -116,6 +118,7 @@ final class ConnectOperation {
 
     private func startAttempt(_ index: Int) {
         let address = addresses[index]
+        started.append(index)
         do throws(InetError) {
             let descriptor = try openSocket(for: address)
             let immediately = try descriptor.startConnect(to: address)
@@ -209,8 +212,6 @@ final class ConnectOperation {
     private func failAll() {
         var error = lastError ?? InetError(.hostNotFound, "\(plan.host) has no address to connect to", host: plan.host)
         if error.code != .timedOut {
-            let codes = Set(failures.values)
-            if codes.count > 1, let first = failures.sorted(by: { $0.key < $1.key }).last?.value { error.code = first }
             error.message = "cannot connect to \(plan.host) port \(plan.port): \(error.message)"
         }
         error.host = plan.host
@@ -242,11 +243,8 @@ final class ConnectOperation {
         plan.operation = nil
     }
 
+    /// Every attempt started, with its failure; `nil` for one still waiting for an answer.
     private func attemptRecords() -> [ConnectAttempt] {
-        addresses.indices.compactMap { index in
-            if let code = failures[index] { return ConnectAttempt(address: addresses[index], failure: code) }
-            if cores[index] != nil { return ConnectAttempt(address: addresses[index], failure: nil) }
-            return nil
-        }
+        started.map { ConnectAttempt(address: addresses[$0], failure: failures[$0]) }
     }
 }

@@ -1,0 +1,93 @@
+import ArgumentParser
+import InetCore
+
+/// `inetcat demo`: a self-contained tour on loopback — a listener, the async API, the blocking
+/// API on a worker thread, UDP, and what a failure looks like.
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo", abstract: "Run a self-contained loopback demo of Inet and exit.")
+
+    func run() async throws {
+        do throws(InetError) {
+            try await tour()
+        } catch {
+            Output.error(error)
+            throw ExitCode(1)
+        }
+    }
+
+    private func step(_ text: String) { print("[demo] \(text)") }
+
+    private func tour() async throws(InetError) {
+        // 1. A TCP echo server on an ephemeral loopback port.
+        let listener = try Listener(address: "127.0.0.1", port: 0)
+        let port = Int(listener.localAddress.port)
+        step("listening on \(listener.localAddress) (TCP echo server)")
+        let server = Task {
+            for try await connection in listener.connections {
+                Task {
+                    for try await chunk in connection.inbound { try await connection.write(chunk) }
+                    try await connection.close()
+                }
+            }
+        }
+
+        // 2. The async/await API.
+        let connection = try await Connector(host: "127.0.0.1", port: port, options: [.noInherit, .noDelay]).connect()
+        step("async: connected local=\(connection.localAddress) remote=\(connection.remoteAddress)")
+        try await connection.write("hello from async/await")
+        let reply = try await readExactly(connection, count: 22)
+        step("async: sent 22 bytes, echoed back: \"\(String(decoding: reply, as: UTF8.self))\"")
+        try await connection.shutdown(.output)
+        let end = try await connection.read()
+        step("async: half-closed; peer closed too (read returned \(end.count) bytes)")
+        try await connection.close()
+
+        // 3. The blocking API, on a worker thread of its own.
+        let blocking = await WorkerThread.run { () -> Result<String, InetError> in
+            do throws(InetError) {
+                let connection = try Connector(host: "localhost", port: port, timeout: .seconds(5)).connect()
+                try connection.write("hello from a worker thread")
+                var received: [UInt8] = []
+                while received.count < 26 { received += try connection.read() }
+                try connection.close()
+                return .success("blocking: connected to localhost (\(connection.remoteAddress)), echoed back: \"\(String(decoding: received, as: UTF8.self))\"")
+            } catch {
+                return .failure(error)
+            }
+        }
+        step(try blocking.get())
+
+        // 4. UDP: a datagram each way.
+        let udpServer = try Listener(address: "127.0.0.1", port: 0, protocol: .udp)
+        let udp = try await Connector(host: "127.0.0.1", port: Int(udpServer.localAddress.port), protocol: .udp).connect()
+        try await udp.write("ping")
+        let datagram = try await udpServer.receive(timeout: .seconds(5))
+        try await udpServer.send(Array("pong".utf8), to: datagram.peer)
+        let pong = try await udp.read(timeout: .seconds(5))
+        step("udp: sent \"ping\" from \(udp.localAddress), server answered \"\(String(decoding: pong, as: UTF8.self))\"")
+        try await udp.close()
+        udpServer.close()
+
+        // 5. A failure: nothing listens on the port we just freed.
+        listener.close()
+        server.cancel()
+        do {
+            _ = try await Connector(host: "127.0.0.1", port: port, timeout: .seconds(2)).connect()
+            step("unexpected: a connect to a closed port succeeded")
+        } catch {
+            step("failure: \(error.code.summary), code \(error.legacyCode) (\(error.message))")
+        }
+        step("done")
+    }
+
+    private func readExactly(_ connection: Connection, count: Int) async throws(InetError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        while bytes.count < count {
+            let chunk = try await connection.read()
+            if chunk.isEmpty { break }
+            bytes += chunk
+        }
+        return bytes
+    }
+}

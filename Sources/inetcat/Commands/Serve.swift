@@ -1,0 +1,74 @@
+import InetCore
+import Synchronization
+
+/// `inetcat --listen`: accept TCP connections (or UDP datagrams) and pipe or echo them.
+struct Serve {
+    let command: NetCommand
+    let port: Int
+
+    func run() throws(InetError) {
+        let listener = try Listener(address: command.bind, port: port, protocol: command.proto, options: command.options)
+        if command.verbose { Output.line("listening: \(listener.localAddress)") }
+        switch command.proto {
+        case .tcp: try serveStreams(listener)
+        case .udp: try serveDatagrams(listener)
+        }
+    }
+
+    private func serveStreams(_ listener: Listener) throws(InetError) {
+        repeat {
+            let connection = try listener.accept()
+            if command.verbose {
+                Output.line("accepted: local=\(connection.localAddress) remote=\(connection.remoteAddress)")
+            }
+            if command.echo && command.keepOpen {
+                WorkerThread.start {
+                    do throws(InetError) { try Pump.echo(connection) } catch { Output.error(error) }
+                }
+            } else if command.echo {
+                try Pump.echo(connection)
+            } else {
+                try Pump.run(connection, udpIdle: .seconds(1))
+                try connection.close()
+            }
+        } while command.keepOpen
+    }
+
+    /// UDP: echo each datagram back, or print it and answer the latest sender with stdin.
+    private func serveDatagrams(_ listener: Listener) throws(InetError) {
+        var announced = Set<SocketAddress>()
+        if !command.echo {
+            let latest = LatestPeer()
+            WorkerThread.start {
+                while let chunk = Output.readChunk(0) {
+                    guard let peer = latest.value else { continue }
+                    do throws(InetError) { try listener.send(chunk, to: peer) } catch { Output.error(error) }
+                }
+            }
+            while true {
+                let datagram = try listener.receive()
+                latest.value = datagram.peer
+                if command.verbose, announced.insert(datagram.peer).inserted {
+                    Output.line("accepted: local=\(listener.localAddress) remote=\(datagram.peer)")
+                }
+                Output.writeAll(1, datagram.bytes)
+            }
+        }
+        while true {
+            let datagram = try listener.receive()
+            if command.verbose, announced.insert(datagram.peer).inserted {
+                Output.line("accepted: local=\(listener.localAddress) remote=\(datagram.peer)")
+            }
+            try listener.send(datagram.bytes, to: datagram.peer)
+        }
+    }
+}
+
+/// The most recent UDP sender, shared with the stdin thread.
+final class LatestPeer: Sendable {
+    private let peer = Mutex<SocketAddress?>(nil)
+    var value: SocketAddress? {
+        get { peer.withLock { $0 } }
+        set { peer.withLock { $0 = newValue } }
+    }
+}

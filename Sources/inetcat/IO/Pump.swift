@@ -1,0 +1,60 @@
+import Glibc
+import InetCore
+import Synchronization
+
+/// Copies between standard input/output and a connection with Inet's blocking API.
+enum Pump {
+    /// stdin → connection on a worker thread; after stdin ends, half-close (TCP).
+    /// connection → stdout on the calling thread until the peer closes (TCP), or, for UDP, until
+    /// stdin has ended and no datagram came for `idle`.
+    static func run(_ connection: Connection, udpIdle idle: Duration) throws(InetError) {
+        let stdinDone = StdinState()
+        WorkerThread.start {
+            while let chunk = Output.readChunk(0) {
+                do throws(InetError) { try connection.write(chunk, timeout: nil) } catch {
+                    Output.error(error)
+                    exit(1)
+                }
+            }
+            stdinDone.finish()
+            if connection.protocol == .tcp {
+                do throws(InetError) { try connection.shutdown(.output) } catch where error.code == .connectionClosed {
+                    // The peer went first; the reader reports what happened.
+                } catch {
+                    Output.error(error)
+                    exit(1)
+                }
+            }
+        }
+        while true {
+            let chunk: [UInt8]
+            if connection.protocol == .udp {
+                do { chunk = try connection.read(timeout: idle) } catch where error.code == .timedOut {
+                    if stdinDone.isFinished { return }
+                    continue
+                }
+            } else {
+                chunk = try connection.read()
+                if chunk.isEmpty { return }
+            }
+            if !Output.writeAll(1, chunk) { return }
+        }
+    }
+
+    /// Echoes everything back until the peer closes, then closes.
+    static func echo(_ connection: Connection) throws(InetError) {
+        while true {
+            let chunk = try connection.read()
+            if chunk.isEmpty { break }
+            try connection.write(chunk)
+        }
+        try connection.close()
+    }
+}
+
+/// Whether stdin has ended, shared between the stdin thread and the reader.
+final class StdinState: Sendable {
+    private let done = Atomic<Bool>(false)
+    func finish() { done.store(true, ordering: .releasing) }
+    var isFinished: Bool { done.load(ordering: .acquiring) }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Glibc
+
+/// A network namespace of the test's own (`ip netns add`), with loopback up and optionally an
+/// `/etc/netns/NAME/hosts` file that `ip netns exec` shows as `/etc/hosts`. Removed on deinit.
+final class Namespace: @unchecked Sendable {  // safe: immutable after init
+    let name: String
+    private static let counter = Counter()
+
+    init(hosts: String? = nil) throws {
+        name = "inet-t\(getpid())-\(Namespace.counter.next())"
+        try Peer.run(["ip", "netns", "add", name])
+        try Peer.run(["ip", "-n", name, "link", "set", "lo", "up"])
+        if let hosts {
+            let dir = "/etc/netns/\(name)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try hosts.write(toFile: "\(dir)/hosts", atomically: true, encoding: .utf8)
+        }
+    }
+
+    deinit {
+        _ = try? Peer.run(["ip", "netns", "del", name], allowFailure: true)
+        try? FileManager.default.removeItem(atPath: "/etc/netns/\(name)")
+    }
+
+    /// Runs a command inside the namespace to completion.
+    @discardableResult
+    func run(_ arguments: [String]) throws -> String {
+        try Peer.run(["ip", "netns", "exec", name] + arguments).output
+    }
+
+    /// Starts a command inside the namespace.
+    func start(_ arguments: [String], stdin: Bool = false) throws -> Peer {
+        try Peer(["ip", "netns", "exec", name] + arguments, stdin: stdin)
+    }
+
+    final class Counter: @unchecked Sendable {  // safe: every access holds `lock`
+        private let lock = NSLock()
+        private var value = 0
+        func next() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
+    }
+}

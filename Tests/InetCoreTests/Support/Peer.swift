@@ -1,0 +1,138 @@
+import Foundation
+import Glibc
+import Testing
+
+/// A program run as a test peer (socat, nc, inetcat, ip …), with its output read through pipes
+/// under a deadline, so a missing line fails the test instead of hanging it.
+final class Peer: @unchecked Sendable {  // safe: used by one test at a time; buffers touched by that test only
+    let process = Process()
+    private let stdoutPipe = Pipe()
+    private let stderrPipe = Pipe()
+    private let stdinPipe = Pipe()
+    private(set) var stdoutData: [UInt8] = []
+    private(set) var stderrData: [UInt8] = []
+    let command: [String]
+
+    /// Starts `arguments[0]` (searched in PATH) with the rest as arguments.
+    init(_ arguments: [String], stdin: Bool = false) throws {
+        command = arguments
+        process.executableURL = URL(fileURLWithPath: try Peer.locate(arguments[0]))
+        process.arguments = Array(arguments.dropFirst())
+        process.standardOutput = stdoutPipe
+        process.standardError = stderrPipe
+        process.standardInput = stdin ? stdinPipe : FileHandle.nullDevice
+        try process.run()
+    }
+
+    deinit { stop() }
+
+    static func locate(_ name: String) throws -> String {
+        if name.hasPrefix("/") { return name }
+        for dir in ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
+            if access("\(dir)/\(name)", X_OK) == 0 { return "\(dir)/\(name)" }
+        }
+        throw PeerError("\(name) is not installed (scripts/test installs it)")
+    }
+
+    /// Writes to the peer's stdin.
+    func send(_ bytes: [UInt8]) { stdinPipe.fileHandleForWriting.write(Data(bytes)) }
+    /// Closes the peer's stdin.
+    func closeInput() { try? stdinPipe.fileHandleForWriting.close() }
+
+    /// Reads stderr until a line contains `text`; returns that line.
+    @discardableResult
+    func waitForStderr(containing text: String, timeout: Duration = .seconds(10)) throws -> String {
+        try waitFor(text, fd: stderrPipe.fileHandleForReading.fileDescriptor, buffer: \.stderrData, timeout: timeout)
+    }
+
+    /// Reads stdout until it contains `text`.
+    @discardableResult
+    func waitForStdout(containing text: String, timeout: Duration = .seconds(10)) throws -> String {
+        try waitFor(text, fd: stdoutPipe.fileHandleForReading.fileDescriptor, buffer: \.stdoutData, timeout: timeout)
+    }
+
+    private func waitFor(_ text: String, fd: Int32, buffer: ReferenceWritableKeyPath<Peer, [UInt8]>, timeout: Duration) throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let lines = String(decoding: self[keyPath: buffer], as: UTF8.self).split(separator: "\n")
+            if let line = lines.first(where: { $0.contains(text) }) { return String(line) }
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else {
+                throw PeerError("\(command.joined(separator: " ")) did not print '\(text)' in \(timeout); got: \(String(decoding: self[keyPath: buffer], as: UTF8.self))")
+            }
+            guard try readSome(fd: fd, into: buffer, timeoutMs: Int32(left.components.seconds * 1000 + 10)) else {
+                throw PeerError("\(command.joined(separator: " ")) closed its output before printing '\(text)'; got: \(String(decoding: self[keyPath: buffer], as: UTF8.self))")
+            }
+        }
+    }
+
+    /// One poll+read; false at end of file.
+    private func readSome(fd: Int32, into buffer: ReferenceWritableKeyPath<Peer, [UInt8]>, timeoutMs: Int32) throws -> Bool {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&pfd, 1, timeoutMs)
+        if ready == 0 { return true }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n <= 0 { return false }
+        self[keyPath: buffer] += chunk[0..<n]
+        return true
+    }
+
+    /// Waits for exit (bounded) and collects the rest of its output; returns the exit status.
+    func finish(timeout: Duration = .seconds(30)) throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        let out = stdoutPipe.fileHandleForReading.fileDescriptor, err = stderrPipe.fileHandleForReading.fileDescriptor
+        var outOpen = true, errOpen = true
+        while outOpen || errOpen {
+            guard ContinuousClock.now < deadline else {
+                stop()
+                throw PeerError("\(command.joined(separator: " ")) did not finish in \(timeout)")
+            }
+            if outOpen { outOpen = try readSome(fd: out, into: \.stdoutData, timeoutMs: 20) }
+            if errOpen { errOpen = try readSome(fd: err, into: \.stderrData, timeoutMs: 20) }
+        }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    var stdoutText: String { String(decoding: stdoutData, as: UTF8.self) }
+    var stderrText: String { String(decoding: stderrData, as: UTF8.self) }
+
+    /// Kills the peer if it still runs.
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// Runs a command to completion; throws with its output when it fails.
+    @discardableResult
+    static func run(_ arguments: [String], allowFailure: Bool = false) throws -> (status: Int32, output: String) {
+        let peer = try Peer(arguments)
+        let status = try peer.finish()
+        if status != 0 && !allowFailure {
+            throw PeerError("\(arguments.joined(separator: " ")) exited \(status): \(peer.stderrText)")
+        }
+        return (status, peer.stdoutText + peer.stderrText)
+    }
+}
+
+struct PeerError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// socat as a peer: started with `-d -d` so it says when it listens; the port is read from that line.
+enum Socat {
+    /// Starts `socat -d -d LISTEN-ADDRESS TARGET` and waits until it listens; returns it and the port.
+    static func listen(_ address: String, _ target: String, namespace: Namespace? = nil) throws -> (Peer, Int) {
+        let prefix = namespace.map { ["ip", "netns", "exec", $0.name] } ?? []
+        let peer = try Peer(prefix + ["socat", "-d", "-d", address, target])
+        let line = try peer.waitForStderr(containing: "listening on")
+        guard let portText = line.split(separator: ":").last, let port = Int(portText.trimmingCharacters(in: .whitespaces)) else {
+            throw PeerError("cannot read socat's port from: \(line)")
+        }
+        return (peer, port)
+    }
+}
