@@ -24,7 +24,12 @@ func awaitCompletion<Value: Sendable>(
     submit: (Completion<Value>) -> Void, cancel: @escaping @Sendable () -> Void
 ) async throws(InetError) -> Value {
     let result = await withTaskCancellationHandler {
-        await withUnsafeContinuation { continuation in submit(.task(continuation)) }
+        await withUnsafeContinuation { continuation in
+            submit(.task(continuation))
+            // A cancel that came before the submission reached the loop first and found
+            // nothing; send it again now that the operation is queued ahead of it.
+            if Task.isCancelled { cancel() }
+        }
     } onCancel: {
         cancel()
     }

@@ -199,3 +199,16 @@ public struct InboundBytes: AsyncSequence, Sendable {
     /// An iterator.
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(connection: connection) }
 }
+
+extension Connection {
+    /// Closes with an RST instead of FIN (`SO_LINGER` 0). For tests of peer resets.
+    package func resetForTesting() throws(InetError) {
+        try blockForCompletion("reset") { (completion: Completion<Void>) in
+            let core = self.core
+            eventLoop.execute {
+                core.value.abort()
+                completion.succeed(())
+            }
+        }
+    }
+}

@@ -316,6 +316,15 @@ final class ConnectionCore {
         }
     }
 
+    /// Closes at once with an RST (`SO_LINGER` 0); queued bytes are dropped.
+    func abort() {
+        if let fd = descriptor?.raw {
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        }
+        closeNow(InetError(.connectionAborted, "connection aborted locally"))
+    }
+
     /// Ends the connection with `error` (every waiter fails with it) and closes the socket.
     func fail(_ error: InetError) {
         if failure == nil { failure = error }
