@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+/// inetcat's fixed command line, output lines and exit codes, against real peers.
+@Suite struct InetcatTests {
+    static var inetcat: String { TestSupport.inetcatPath }
+
+    static func matches(_ text: String, _ pattern: String) -> Bool {
+        text.range(of: pattern, options: .regularExpression) != nil
+    }
+
+    @Test func pipesStdinToTheServerAndTheReplyToStdout() throws {
+        let (socat, port) = try Socat.listen("TCP-LISTEN:0,bind=127.0.0.1,reuseaddr", "PIPE")
+        defer { socat.stop() }
+        let cat = try Peer([Self.inetcat, "-v", "127.0.0.1", "\(port)"], stdin: true)
+        cat.send(Array("line one\nline two\n".utf8))
+        cat.closeInput()
+        #expect(try cat.finish() == 0, "\(cat.stderrText)")
+        #expect(cat.stdoutText == "line one\nline two\n")
+        #expect(Self.matches(cat.stderrText, #"^connected: local=127\.0\.0\.1:[0-9]+ remote=127\.0\.0\.1:\#(port)\n$"#), "\(cat.stderrText)")
+    }
+
+    @Test func listenEchoServesNetcat() throws {
+        let server = try Peer([Self.inetcat, "--listen", "--bind", "127.0.0.1", "--echo", "-v", "0"])
+        defer { server.stop() }
+        let line = try server.waitForStderr(containing: "listening: ")
+        #expect(Self.matches(line, #"^listening: 127\.0\.0\.1:[0-9]+$"#), "\(line)")
+        let port = String(line.split(separator: ":").last!)
+        let nc = try Peer(["nc", "-N", "127.0.0.1", port], stdin: true)
+        nc.send(Array("echo this".utf8))
+        nc.closeInput()
+        #expect(try nc.finish() == 0)
+        #expect(nc.stdoutText == "echo this")
+        #expect(try server.finish() == 0)
+        #expect(Self.matches(server.stderrText, #"accepted: local=127\.0\.0\.1:\#(port) remote=127\.0\.0\.1:[0-9]+"#), "\(server.stderrText)")
+    }
+
+    @Test func keepOpenServesSeveralClients() throws {
+        let server = try Peer([Self.inetcat, "--listen", "--bind", "127.0.0.1", "--echo", "--keep-open", "-v", "0"])
+        defer { server.stop() }
+        let port = String(try server.waitForStderr(containing: "listening: ").split(separator: ":").last!)
+        for i in 0..<3 {
+            let nc = try Peer(["nc", "-N", "127.0.0.1", port], stdin: true)
+            nc.send(Array("client \(i)".utf8))
+            nc.closeInput()
+            #expect(try nc.finish() == 0)
+            #expect(nc.stdoutText == "client \(i)")
+        }
+    }
+
+    @Test func ipv6AddressesAreBracketed() throws {
+        let server = try Peer([Self.inetcat, "--listen", "--bind", "::1", "--echo", "-v", "0"])
+        defer { server.stop() }
+        let line = try server.waitForStderr(containing: "listening: ")
+        #expect(Self.matches(line, #"^listening: \[::1\]:[0-9]+$"#), "\(line)")
+        let port = String(line.split(separator: ":").last!)
+        let client = try Peer([Self.inetcat, "-v", "::1", port], stdin: true)
+        client.send(Array("v6".utf8))
+        client.closeInput()
+        #expect(try client.finish() == 0)
+        #expect(client.stdoutText == "v6")
+        #expect(Self.matches(client.stderrText, #"connected: local=\[::1\]:[0-9]+ remote=\[::1\]:\#(port)"#), "\(client.stderrText)")
+    }
+
+    @Test func udpExchangesDatagramsWithSocat() throws {
+        let port = try TestSupport.unusedPort(.udp)
+        let socat = try Peer(["socat", "-d", "-d", "UDP-LISTEN:\(port),bind=127.0.0.1", "PIPE"])
+        defer { socat.stop() }
+        try socat.waitForStderr(containing: "listening on")
+        let cat = try Peer([Self.inetcat, "-u", "-w", "0.5", "127.0.0.1", "\(port)"], stdin: true)
+        cat.send(Array("datagram".utf8))
+        try cat.waitForStdout(containing: "datagram")
+        cat.closeInput()
+        #expect(try cat.finish() == 0)
+    }
+
+    @Test func refusedExitsOneWithTheLegacyCode() throws {
+        let closed = try ClosedPort()
+        let cat = try Peer([Self.inetcat, "127.0.0.1", "\(closed.port)"])
+        #expect(try cat.finish() == 1)
+        #expect(Self.matches(cat.stderrText, #"^inetcat: error: .*refused.* \(code 10061\)\n$"#), "\(cat.stderrText)")
+    }
+
+    @Test(arguments: [
+        (["127.0.0.1"], "HOST and PORT"),
+        (["127.0.0.1", "http"], "'http'"),
+        (["127.0.0.1", "70000"], "'70000'"),
+        (["-w", "0", "127.0.0.1", "80"], "--timeout"),
+        (["--listen"], "PORT"),
+        (["--echo", "127.0.0.1", "80"], "--echo"),
+        (["--bogus", "127.0.0.1", "80"], "--bogus"),
+    ])
+    func usageErrorsExitTwoNamingTheArgument(arguments: [String], named: String) throws {
+        let cat = try Peer([Self.inetcat] + arguments)
+        #expect(try cat.finish() == 2, "\(arguments)")
+        #expect(cat.stderrText.contains(named), "\(arguments): \(cat.stderrText)")
+    }
+
+    @Test func libraryRejectionsExitOneWithTheirCode() throws {
+        let urlHost = try Peer([Self.inetcat, "http://example.com", "80"])
+        #expect(try urlHost.finish() == 1)
+        #expect(urlHost.stderrText.contains("URL"))
+        #expect(urlHost.stderrText.contains("(code \(0x8004_0101 as UInt32))"))
+        let badLocal = try Peer([Self.inetcat, "-s", "not-an-ip", "127.0.0.1", "80"])
+        #expect(try badLocal.finish() == 1)
+        #expect(badLocal.stderrText.contains("not-an-ip"))
+    }
+
+    @Test func demoRunsEveryLegAndExitsZero() throws {
+        let demo = try Peer([Self.inetcat, "demo"])
+        #expect(try demo.finish() == 0, "\(demo.stderrText)")
+        for step in ["listening on 127.0.0.1:", "async: connected", "echoed back: \"hello from async/await\"",
+                     "blocking: connected", "udp: sent \"ping\"", "server answered \"pong\"", "code 10061", "done"] {
+            #expect(demo.stdoutText.contains(step), "missing '\(step)' in:\n\(demo.stdoutText)")
+        }
+    }
+}
