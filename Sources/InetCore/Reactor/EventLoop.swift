@@ -2,14 +2,13 @@ import CInetLinux
 import DequeModule
 import Glibc
 import HeapModule
-import Synchronization
 
 /// One thread, one epoll instance: runs tasks, timers and socket events for the sockets it owns.
 ///
 /// Everything a loop owns (sockets, timers, per-connection state) is touched only on its thread.
 /// ``execute(_:)`` and ``schedule(after:_:)`` may be called from any thread.
 public final class EventLoop: @unchecked Sendable {
-    // Safe: `incoming` is behind a Mutex; `selector` is immutable after init (its wake-up is a
+    // Safe: `incoming` is behind a lock; `selector` is immutable after init (its wake-up is a
     // syscall); every other stored property is touched only on the loop thread (`assertInLoop`).
 
     private enum RunState { case running, stopping, stopped }
@@ -23,7 +22,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Index of this loop in its group (for names and logs).
     public let index: Int
     private let selector: Selector
-    private let incoming = Mutex(Incoming())
+    private let incoming = Locked(Incoming())
     private var timers = Heap<TimerEntry>()
     private var timerSequence: UInt64 = 0
     private var slots: [Slot] = []

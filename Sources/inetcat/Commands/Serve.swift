@@ -1,5 +1,5 @@
 import InetCore
-import Synchronization
+
 
 /// `inetcat --listen`: accept TCP connections (or UDP datagrams) and pipe or echo them.
 struct Serve {
@@ -66,7 +66,7 @@ struct Serve {
 
 /// The most recent UDP sender, shared with the stdin thread.
 final class LatestPeer: Sendable {
-    private let peer = Mutex<SocketAddress?>(nil)
+    private let peer = Locked<SocketAddress?>(nil)
     var value: SocketAddress? {
         get { peer.withLock { $0 } }
         set { peer.withLock { $0 = newValue } }

@@ -28,7 +28,7 @@ import Testing
         // socat echoes (one process per connection); the workers are plain threads.
         let (socat, port) = try Socat.listen("TCP-LISTEN:0,bind=127.0.0.1,fork,reuseaddr", "PIPE")
         defer { socat.stop() }
-        let results = Mutex<[Int: String]>([:])
+        let results = Locked<[Int: String]>([:])
         Self.onThreads(8) { i in
             let outcome: String
             do throws(InetError) {
@@ -61,7 +61,7 @@ import Testing
     @Test func blockingCallsOnALoopThreadFailWithWouldDeadlock() throws {
         let group = try EventLoopGroup(loopCount: 1)
         defer { try? group.shutdown() }
-        let outcome = Mutex<InetErrorCode?>(nil)
+        let outcome = Locked<InetErrorCode?>(nil)
         let done = ConditionLock()
         var finished = false
         let finishedPointer = UnsafeTransfer(withUnsafeMutablePointer(to: &finished) { $0 })
