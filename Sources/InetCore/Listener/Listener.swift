@@ -89,18 +89,39 @@ public final class Listener: Sendable {
         if !registered { throw InetError(.eventLoopShutdown, "the event loop was shut down") }
     }
 
-    deinit { closeSocket() }
+    deinit { _ = eventLoop.execute(closeTask(nil)) }
 
-    /// Stops listening and closes the socket; waiting accepts and receives fail with `connectionClosed`.
-    public func close() { closeSocket() }
+    /// Stops listening and closes the socket; returns once it is closed (the port is free and
+    /// new connects are refused). Waiting accepts and receives fail with `connectionClosed`.
+    public func close() async {
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            if !eventLoop.execute(closeTask(continuation)) { continuation.resume() }
+        }
+    }
 
-    private func closeSocket() {
-        let kind = self.kind
-        eventLoop.execute {
-            switch kind {
-            case .stream(let core): core.value.close(nil)
-            case .datagram(let core): core.value.close(nil)
-            }
+    /// Blocking ``close()``: on an event loop thread it fails with `wouldDeadlock`.
+    public func close() throws(InetError) {
+        try blockForCompletion("close()") { (completion: Completion<Void>) in
+            let done = UnsafeTransfer(completion)
+            if !eventLoop.execute({ [kind] in
+                Self.close(kind)
+                done.value.succeed(())
+            }) { completion.succeed(()) }
+        }
+    }
+
+    private func closeTask(_ continuation: UnsafeContinuation<Void, Never>?) -> @Sendable () -> Void {
+        let (kind, done) = (self.kind, UnsafeTransfer(continuation))
+        return {
+            Self.close(kind)
+            done.value?.resume()
+        }
+    }
+
+    private static func close(_ kind: Kind) {
+        switch kind {
+        case .stream(let core): core.value.close(nil)
+        case .datagram(let core): core.value.close(nil)
         }
     }
 

@@ -67,10 +67,10 @@ struct DemoCommand: AsyncParsableCommand {
         let pong = try await udp.read(timeout: .seconds(5))
         step("udp: sent \"ping\" from \(udp.localAddress), server answered \"\(String(decoding: pong, as: UTF8.self))\"")
         try await udp.close()
-        udpServer.close()
+        await udpServer.close()
 
         // 5. A failure: nothing listens on the port we just freed.
-        listener.close()
+        await listener.close()
         server.cancel()
         do {
             _ = try await Connector(host: "127.0.0.1", port: port, timeout: .seconds(2)).connect()
