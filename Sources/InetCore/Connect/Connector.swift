@@ -3,8 +3,8 @@
 /// ```swift
 /// let connection = try await Connector(host: "example.net", port: 7).connect()
 /// ```
-/// `connect()` suspends in async code; the blocking overload (same name, no `await`) is for
-/// worker threads and fails with `wouldDeadlock` on an event loop thread.
+/// `connect()` suspends; `blocking.connect()` is the same call for worker threads (it fails with
+/// `wouldDeadlock` on an event loop thread and is unavailable in async code).
 public struct Connector: Sendable {
     /// A name or an IPv4/IPv6 literal (`[::1]` brackets allowed). Not a URL.
     public var host: String
@@ -82,12 +82,23 @@ public struct Connector: Sendable {
         }
     }
 
-    /// Connects, blocking the calling worker thread until connected or failed.
-    public func connect() throws(InetError) -> Connection {
-        try checkNotOnEventLoop("connect()")
-        let plan = try ConnectPlan(self)
-        return try blockForCompletion("connect()") { completion in
-            ConnectOperation.start(plan, completion)
+    /// The blocking face of this connector: `connector.blocking.connect()` on worker threads.
+    public var blocking: Blocking { Blocking(connector: self) }
+
+    /// Blocking connects, for worker threads (`InetConnectEx`'s style).
+    public struct Blocking: Sendable {
+        /// The connector.
+        public let connector: Connector
+
+        /// Connects, blocking the calling thread until connected or failed (at most `timeout`).
+        /// On an event loop thread it fails with `wouldDeadlock`.
+        @available(*, noasync, message: "blocks the thread; use the async connect, or call it from a worker thread")
+        public func connect() throws(InetError) -> Connection {
+            try checkNotOnEventLoop("connect()")
+            let plan = try ConnectPlan(connector)
+            return try blockForCompletion("connect()") { completion in
+                ConnectOperation.start(plan, completion)
+            }
         }
     }
 

@@ -2,8 +2,8 @@ import Synchronization
 
 /// One connected socket (TCP stream or connected UDP), owned by one ``EventLoop`` for life.
 ///
-/// Every method is safe from any thread. Each operation comes twice under one name: `async`
-/// (suspends) and blocking (no `await`; for worker threads; refused on loop threads with
+/// Every method is safe from any thread. Each operation comes twice: `async` here, and blocking
+/// under the same name on ``blocking`` (for worker threads; refused on loop threads with
 /// `wouldDeadlock`). Both honour the same timeout: the call's own, else ``ioTimeout``.
 /// Dropping the last reference closes the connection gracefully (queued bytes are still sent).
 public final class Connection: Sendable {
@@ -38,15 +38,15 @@ public final class Connection: Sendable {
         eventLoop.execute { core.value.close(deadline: deadline, nil) }
     }
 
-    private func makeID() -> UInt64 { nextID.wrappingAdd(1, ordering: .relaxed).oldValue }
+    func makeID() -> UInt64 { nextID.wrappingAdd(1, ordering: .relaxed).oldValue }
 
-    private func deadline(_ timeout: Duration?) throws(InetError) -> Deadline? {
+    func deadline(_ timeout: Duration?) throws(InetError) -> Deadline? {
         if let timeout, timeout <= .zero { throw InetError(.invalidTimeout, "timeout must be positive; got \(timeout)") }
         return (timeout ?? ioTimeout).map { Deadline.after($0) }
     }
 
     /// Submits `body` to the loop, or completes `completion` with `eventLoopShutdown`.
-    private func onLoop<V>(_ completion: Completion<V>, _ body: @escaping @Sendable (ConnectionCore) -> Void) {
+    func onLoop<V>(_ completion: Completion<V>, _ body: @escaping @Sendable (ConnectionCore) -> Void) {
         let core = self.core
         if !eventLoop.execute({ body(core.value) }) {
             completion.fail(InetError(.eventLoopShutdown, "the event loop was shut down"))
@@ -67,14 +67,6 @@ public final class Connection: Sendable {
         }
     }
 
-    /// Blocking ``read(maxBytes:timeout:)``.
-    public func read(maxBytes: Int = 65536, timeout: Duration? = nil) throws(InetError) -> [UInt8] {
-        let (id, deadline) = (makeID(), try deadline(timeout))
-        return try blockForCompletion("read()") { completion in
-            onLoop(completion) { $0.read(id: id, maxBytes: maxBytes, deadline: deadline, completion) }
-        }
-    }
-
     // MARK: write
 
     /// Sends `bytes` (one datagram for UDP). Returns once they are accepted: written to the
@@ -90,22 +82,9 @@ public final class Connection: Sendable {
         }
     }
 
-    /// Blocking ``write(_:timeout:)``.
-    public func write(_ bytes: [UInt8], timeout: Duration? = nil) throws(InetError) {
-        let (id, deadline) = (makeID(), try deadline(timeout))
-        try blockForCompletion("write()") { completion in
-            onLoop(completion) { $0.write(id: id, bytes: bytes, deadline: deadline, completion) }
-        }
-    }
-
     /// Sends the UTF-8 bytes of `text`.
     public func write(_ text: String, timeout: Duration? = nil) async throws(InetError) {
         try await write(Array(text.utf8), timeout: timeout)
-    }
-
-    /// Blocking ``write(_:timeout:)`` of text.
-    public func write(_ text: String, timeout: Duration? = nil) throws(InetError) {
-        try write(Array(text.utf8), timeout: timeout)
     }
 
     // MARK: shutdown and close
@@ -125,14 +104,7 @@ public final class Connection: Sendable {
         } cancel: {}
     }
 
-    /// Blocking ``shutdown(_:)``.
-    public func shutdown(_ direction: ShutdownDirection) throws(InetError) {
-        try blockForCompletion("shutdown()") { completion in
-            onLoop(completion) { core in Self.shutdown(core, direction, completion) }
-        }
-    }
-
-    private static func shutdown(_ core: ConnectionCore, _ direction: ShutdownDirection, _ completion: Completion<Void>) {
+    static func shutdown(_ core: ConnectionCore, _ direction: ShutdownDirection, _ completion: Completion<Void>) {
         switch direction {
         case .output: core.shutdownOutput(completion)
         case .input:
@@ -148,14 +120,6 @@ public final class Connection: Sendable {
         try await awaitCompletion { completion in
             onLoop(completion) { $0.close(deadline: deadline, completion) }
         } cancel: {}
-    }
-
-    /// Blocking ``close()``.
-    public func close() throws(InetError) {
-        let deadline = ioTimeout.map { Deadline.after($0) }
-        try blockForCompletion("close()") { completion in
-            onLoop(completion) { $0.close(deadline: deadline, completion) }
-        }
     }
 
     // MARK: inbound

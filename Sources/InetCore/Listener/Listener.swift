@@ -5,8 +5,8 @@ import Synchronization
 /// (`InetListen` / `InetAccept` / `InetServerStart`'s family).
 ///
 /// TCP: ``accept(timeout:)`` or `for try await connection in listener.connections`.
-/// UDP: ``receive(timeout:)`` and ``send(_:to:)``. Like ``Connection``, every call comes in an
-/// async and a blocking form.
+/// UDP: ``receive(timeout:)`` and ``send(_:to:)``. Like ``Connection``, every call also has a
+/// blocking form on ``blocking``.
 public final class Listener: Sendable {
     enum Kind: Sendable {
         case stream(UnsafeTransfer<ListenerCore>)
@@ -99,17 +99,6 @@ public final class Listener: Sendable {
         }
     }
 
-    /// Blocking ``close()``: on an event loop thread it fails with `wouldDeadlock`.
-    public func close() throws(InetError) {
-        try blockForCompletion("close()") { (completion: Completion<Void>) in
-            let done = UnsafeTransfer(completion)
-            if !eventLoop.execute({ [kind] in
-                Self.close(kind)
-                done.value.succeed(())
-            }) { completion.succeed(()) }
-        }
-    }
-
     private func closeTask(_ continuation: UnsafeContinuation<Void, Never>?) -> @Sendable () -> Void {
         let (kind, done) = (self.kind, UnsafeTransfer(continuation))
         return {
@@ -118,26 +107,26 @@ public final class Listener: Sendable {
         }
     }
 
-    private static func close(_ kind: Kind) {
+    static func close(_ kind: Kind) {
         switch kind {
         case .stream(let core): core.value.close(nil)
         case .datagram(let core): core.value.close(nil)
         }
     }
 
-    private func makeID() -> UInt64 { nextID.wrappingAdd(1, ordering: .relaxed).oldValue }
+    func makeID() -> UInt64 { nextID.wrappingAdd(1, ordering: .relaxed).oldValue }
 
-    private func streamCore(_ what: String) throws(InetError) -> UnsafeTransfer<ListenerCore> {
+    func streamCore(_ what: String) throws(InetError) -> UnsafeTransfer<ListenerCore> {
         guard case .stream(let core) = kind else { throw InetError(.invalidParameter, "\(what) needs a TCP listener") }
         return core
     }
 
-    private func datagramCore(_ what: String) throws(InetError) -> UnsafeTransfer<DatagramCore> {
+    func datagramCore(_ what: String) throws(InetError) -> UnsafeTransfer<DatagramCore> {
         guard case .datagram(let core) = kind else { throw InetError(.invalidParameter, "\(what) needs a UDP listener") }
         return core
     }
 
-    private func submit<V>(_ completion: Completion<V>, _ body: @escaping @Sendable () -> Void) {
+    func submit<V>(_ completion: Completion<V>, _ body: @escaping @Sendable () -> Void) {
         if !eventLoop.execute(body) { completion.fail(InetError(.eventLoopShutdown, "the event loop was shut down")) }
     }
 
@@ -150,14 +139,6 @@ public final class Listener: Sendable {
             submit(completion) { core.value.accept(id: id, deadline: deadline, completion) }
         } cancel: { [eventLoop] in
             eventLoop.execute { core.value.cancel(id, InetError(.cancelled, "accept cancelled")) }
-        }
-    }
-
-    /// Blocking ``accept(timeout:)``.
-    public func accept(timeout: Duration? = nil) throws(InetError) -> Connection {
-        let (core, id, deadline) = (try streamCore("accept()"), makeID(), timeout.map { Deadline.after($0) })
-        return try blockForCompletion("accept()") { completion in
-            submit(completion) { core.value.accept(id: id, deadline: deadline, completion) }
         }
     }
 
@@ -205,27 +186,11 @@ public final class Listener: Sendable {
         }
     }
 
-    /// Blocking ``receive(timeout:)``.
-    public func receive(timeout: Duration? = nil) throws(InetError) -> Datagram {
-        let (core, id, deadline) = (try datagramCore("receive()"), makeID(), timeout.map { Deadline.after($0) })
-        return try blockForCompletion("receive()") { completion in
-            submit(completion) { core.value.receive(id: id, deadline: deadline, completion) }
-        }
-    }
-
     /// Sends one datagram to `peer`.
     public func send(_ bytes: [UInt8], to peer: SocketAddress) async throws(InetError) {
         let core = try datagramCore("send(_:to:)")
         try await awaitCompletion { completion in
             submit(completion) { core.value.send(Datagram(bytes: bytes, peer: peer), completion) }
         } cancel: {}
-    }
-
-    /// Blocking ``send(_:to:)``.
-    public func send(_ bytes: [UInt8], to peer: SocketAddress) throws(InetError) {
-        let core = try datagramCore("send(_:to:)")
-        try blockForCompletion("send(_:to:)") { completion in
-            submit(completion) { core.value.send(Datagram(bytes: bytes, peer: peer), completion) }
-        }
     }
 }

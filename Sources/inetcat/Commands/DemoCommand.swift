@@ -46,11 +46,11 @@ struct DemoCommand: AsyncParsableCommand {
         // 3. The blocking API, on a worker thread of its own.
         let blocking = await WorkerThread.run { () -> Result<String, InetError> in
             do throws(InetError) {
-                let connection = try Connector(host: "localhost", port: port, timeout: .seconds(5)).connect()
-                try connection.write("hello from a worker thread")
+                let connection = try Connector(host: "localhost", port: port, timeout: .seconds(5)).blocking.connect()
+                try connection.blocking.write("hello from a worker thread")
                 var received: [UInt8] = []
-                while received.count < 26 { received += try connection.read() }
-                try connection.close()
+                while received.count < 26 { received += try connection.blocking.read() }
+                try connection.blocking.close()
                 return .success("blocking: connected to localhost (\(connection.remoteAddress)), echoed back: \"\(String(decoding: received, as: UTF8.self))\"")
             } catch {
                 return .failure(error)

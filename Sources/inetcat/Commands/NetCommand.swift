@@ -91,9 +91,9 @@ struct NetCommand: ParsableCommand {
             host: host, port: port, protocol: proto, timeout: .milliseconds(Int64(timeout * 1000)),
             options: options, localAddress: localAddress, localPort: localPort)
         connector.ioTimeout = .none
-        let connection = try connector.connect()
+        let connection = try connector.blocking.connect()
         if verbose { Output.line("connected: local=\(connection.localAddress) remote=\(connection.remoteAddress)") }
         try Pump.run(connection, udpIdle: .milliseconds(Int64(timeout * 1000)))
-        try connection.close()
+        try connection.blocking.close()
     }
 }

@@ -17,7 +17,7 @@ struct Serve {
 
     private func serveStreams(_ listener: Listener) throws(InetError) {
         repeat {
-            let connection = try listener.accept()
+            let connection = try listener.blocking.accept()
             if command.verbose {
                 Output.line("accepted: local=\(connection.localAddress) remote=\(connection.remoteAddress)")
             }
@@ -29,7 +29,7 @@ struct Serve {
                 try Pump.echo(connection)
             } else {
                 try Pump.run(connection, udpIdle: .seconds(1))
-                try connection.close()
+                try connection.blocking.close()
             }
         } while command.keepOpen
     }
@@ -42,11 +42,11 @@ struct Serve {
             WorkerThread.start {
                 while let chunk = Output.readChunk(0) {
                     guard let peer = latest.value else { continue }
-                    do throws(InetError) { try listener.send(chunk, to: peer) } catch { Output.error(error) }
+                    do throws(InetError) { try listener.blocking.send(chunk, to: peer) } catch { Output.error(error) }
                 }
             }
             while true {
-                let datagram = try listener.receive()
+                let datagram = try listener.blocking.receive()
                 latest.value = datagram.peer
                 if command.verbose, announced.insert(datagram.peer).inserted {
                     Output.line("accepted: local=\(listener.localAddress) remote=\(datagram.peer)")
@@ -55,11 +55,11 @@ struct Serve {
             }
         }
         while true {
-            let datagram = try listener.receive()
+            let datagram = try listener.blocking.receive()
             if command.verbose, announced.insert(datagram.peer).inserted {
                 Output.line("accepted: local=\(listener.localAddress) remote=\(datagram.peer)")
             }
-            try listener.send(datagram.bytes, to: datagram.peer)
+            try listener.blocking.send(datagram.bytes, to: datagram.peer)
         }
     }
 }

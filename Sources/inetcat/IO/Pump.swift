@@ -11,14 +11,14 @@ enum Pump {
         let stdinDone = StdinState()
         WorkerThread.start {
             while let chunk = Output.readChunk(0) {
-                do throws(InetError) { try connection.write(chunk, timeout: nil) } catch {
+                do throws(InetError) { try connection.blocking.write(chunk, timeout: nil) } catch {
                     Output.error(error)
                     exit(1)
                 }
             }
             stdinDone.finish()
             if connection.protocol == .tcp {
-                do throws(InetError) { try connection.shutdown(.output) } catch where error.code == .connectionClosed {
+                do throws(InetError) { try connection.blocking.shutdown(.output) } catch where error.code == .connectionClosed {
                     // The peer went first; the reader reports what happened.
                 } catch {
                     Output.error(error)
@@ -29,12 +29,12 @@ enum Pump {
         while true {
             let chunk: [UInt8]
             if connection.protocol == .udp {
-                do { chunk = try connection.read(timeout: idle) } catch where error.code == .timedOut {
+                do { chunk = try connection.blocking.read(timeout: idle) } catch where error.code == .timedOut {
                     if stdinDone.isFinished { return }
                     continue
                 }
             } else {
-                chunk = try connection.read()
+                chunk = try connection.blocking.read()
                 if chunk.isEmpty { return }
             }
             if !Output.writeAll(1, chunk) { return }
@@ -44,11 +44,11 @@ enum Pump {
     /// Echoes everything back until the peer closes, then closes.
     static func echo(_ connection: Connection) throws(InetError) {
         while true {
-            let chunk = try connection.read()
+            let chunk = try connection.blocking.read()
             if chunk.isEmpty { break }
-            try connection.write(chunk)
+            try connection.blocking.write(chunk)
         }
-        try connection.close()
+        try connection.blocking.close()
     }
 }
 

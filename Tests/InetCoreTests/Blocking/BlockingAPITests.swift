@@ -32,18 +32,18 @@ import Testing
         Self.onThreads(8) { i in
             let outcome: String
             do throws(InetError) {
-                let connection = try Connector(host: "127.0.0.1", port: port, timeout: .seconds(10)).connect()
+                let connection = try Connector(host: "127.0.0.1", port: port, timeout: .seconds(10)).blocking.connect()
                 var received: [UInt8] = []
                 for round in 0..<50 {
                     let message = Array("worker \(i) round \(round);".utf8)
-                    try connection.write(message)
+                    try connection.blocking.write(message)
                     var echoed: [UInt8] = []
-                    while echoed.count < message.count { echoed += try connection.read() }
+                    while echoed.count < message.count { echoed += try connection.blocking.read() }
                     received += echoed
                 }
-                try connection.shutdown(.output)
-                #expect(try connection.read().isEmpty)
-                try connection.close()
+                try connection.blocking.shutdown(.output)
+                #expect(try connection.blocking.read().isEmpty)
+                try connection.blocking.close()
                 outcome = String(decoding: received, as: UTF8.self)
             } catch {
                 outcome = "error: \(error)"
@@ -67,7 +67,7 @@ import Testing
         let finishedPointer = UnsafeTransfer(withUnsafeMutablePointer(to: &finished) { $0 })
         group.loops[0].execute {
             do throws(InetError) {
-                _ = try Connector(host: "127.0.0.1", port: 9).connect()
+                _ = try Connector(host: "127.0.0.1", port: 9).blocking.connect()
             } catch {
                 outcome.withLock { $0 = error.code }
             }
@@ -84,16 +84,16 @@ import Testing
 
     @Test func blockingReadTimesOutAndLosesNothing() throws {
         let listener = try Listener(address: "127.0.0.1", port: 0)
-        let client = try Connector(host: "127.0.0.1", port: Int(listener.localAddress.port)).connect()
-        let server = try listener.accept(timeout: .seconds(5))
-        #expect { _ = try client.read(timeout: .milliseconds(30)) } throws: { ($0 as? InetError)?.code == .timedOut }
-        try server.write("late")
-        #expect(try client.read(timeout: .seconds(5)) == Array("late".utf8))
-        #expect { _ = try client.read(timeout: .zero) } throws: { ($0 as? InetError)?.code == .invalidTimeout }
+        let client = try Connector(host: "127.0.0.1", port: Int(listener.localAddress.port)).blocking.connect()
+        let server = try listener.blocking.accept(timeout: .seconds(5))
+        #expect { _ = try client.blocking.read(timeout: .milliseconds(30)) } throws: { ($0 as? InetError)?.code == .timedOut }
+        try server.blocking.write("late")
+        #expect(try client.blocking.read(timeout: .seconds(5)) == Array("late".utf8))
+        #expect { _ = try client.blocking.read(timeout: .zero) } throws: { ($0 as? InetError)?.code == .invalidTimeout }
     }
 
     @Test func blockingAcceptTimesOut() throws {
         let listener = try Listener(address: "127.0.0.1", port: 0)
-        #expect { _ = try listener.accept(timeout: .milliseconds(30)) } throws: { ($0 as? InetError)?.code == .timedOut }
+        #expect { _ = try listener.blocking.accept(timeout: .milliseconds(30)) } throws: { ($0 as? InetError)?.code == .timedOut }
     }
 }

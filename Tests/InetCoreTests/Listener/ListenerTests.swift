@@ -48,8 +48,8 @@ import Testing
         #expect { _ = try Listener(address: "127.0.0.1", port: 0, options: [.broadcast]) } throws: { ($0 as? InetError)?.code == .invalidOptions }
         #expect { _ = try Listener(address: "192.0.2.1", port: 0) } throws: { ($0 as? InetError)?.code == .addressNotAvailable }
         let udp = try Listener(address: "127.0.0.1", port: 0, protocol: .udp)
-        #expect { _ = try udp.accept(timeout: .seconds(1)) } throws: { ($0 as? InetError)?.code == .invalidParameter }
-        #expect { _ = try udp.receive(timeout: .milliseconds(20)) } throws: { ($0 as? InetError)?.code == .timedOut }
+        #expect { _ = try udp.blocking.accept(timeout: .seconds(1)) } throws: { ($0 as? InetError)?.code == .invalidParameter }
+        #expect { _ = try udp.blocking.receive(timeout: .milliseconds(20)) } throws: { ($0 as? InetError)?.code == .timedOut }
     }
 
     @Test func acceptedConnectionsSpreadOverTheGroupsLoops() async throws {

@@ -71,7 +71,7 @@ enum TestSupport {
     /// A free port on 127.0.0.1 (bound and released; for peers that cannot report the port they got).
     static func unusedPort(_ proto: InetProtocol = .tcp) throws -> Int {
         let listener = try Listener(address: "127.0.0.1", port: 0, protocol: proto)
-        defer { try? listener.close() }  // blocking: the port is free on return
+        defer { try? listener.blocking.close() }  // blocking: the port is free on return
         return Int(listener.localAddress.port)
     }
 }
