@@ -125,10 +125,13 @@ struct PeerError: Error, CustomStringConvertible {
 
 /// socat as a peer: started with `-d -d` so it says when it listens; the port is read from that line.
 enum Socat {
-    /// Starts `socat -d -d LISTEN-ADDRESS TARGET` and waits until it listens; returns it and the port.
+    /// Starts `socat -d -d -b 4096 LISTEN-ADDRESS TARGET` and waits until it listens; returns it
+    /// and the port. The 4096-byte block size matters for `PIPE` echoes: socat writes whole blocks
+    /// into its own pipe with a blocking write, and a block larger than PIPE_BUF can wait for
+    /// room only socat itself would make — a self-deadlock seen with the default 8192.
     static func listen(_ address: String, _ target: String, namespace: Namespace? = nil) throws -> (Peer, Int) {
         let prefix = namespace.map { ["ip", "netns", "exec", $0.name] } ?? []
-        let peer = try Peer(prefix + ["socat", "-d", "-d", address, target])
+        let peer = try Peer(prefix + ["socat", "-d", "-d", "-b", "4096", address, target])
         let line = try peer.waitForStderr(containing: "listening on")
         guard let portText = line.split(separator: ":").last, let port = Int(portText.trimmingCharacters(in: .whitespaces)) else {
             throw PeerError("cannot read socat's port from: \(line)")
