@@ -28,19 +28,10 @@ final class BlockingPool: @unchecked Sendable {
     }
 
     private func startThread() {
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var tid = pthread_t()
-        let rc = pthread_create(&tid, nil, { raw in
-            let pool = Unmanaged<BlockingPool>.fromOpaque(raw!).takeRetainedValue()
-            pool.runWorker()
-            return nil
-        }, context)
-        precondition(rc == 0, "pthread_create failed for a resolver thread: \(rc)")
-        pthread_detach(tid)
+        spawnThread(name: "inet-resolver", detached: true) { [self] in runWorker() }
     }
 
     private func runWorker() {
-        cinet_set_thread_name("inet-resolver")
         while true {
             condition.lock()
             while work.isEmpty {

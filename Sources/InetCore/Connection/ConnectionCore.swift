@@ -23,8 +23,10 @@ final class ConnectionCore {
     private var failure: InetError?
 
     private var writeQueue = WriteQueue()
-    private var pendingReads: Deque<PendingRead> = []
-    private var pendingWrites: Deque<PendingWrite> = []
+    /// Reads waiting for data; the payload is the largest chunk wanted.
+    private var pendingReads = WaitQueue<Int, [UInt8]>()
+    /// Writes waiting for room in the queue (backpressure); their bytes are not accepted yet.
+    private var pendingWrites = WaitQueue<[UInt8], Void>()
     private var shutdownWaiters: [Completion<Void>] = []
     private var closeWaiters: [Completion<Void>] = []
     private var closeTimer: ScheduledTask?
@@ -109,32 +111,26 @@ final class ConnectionCore {
 
     func read(id: UInt64, maxBytes: Int, deadline: Deadline?, _ completion: Completion<[UInt8]>) {
         if let error = refusal(reading: true) { return completion.fail(error) }
-        var request = PendingRead(id: id, maxBytes: maxBytes, completion: completion)
-        if let deadline {
-            request.timer = loop.scheduleInLoop(at: deadline) { [weak self] in
-                self?.cancelRead(id, InetError(.timedOut, "read timed out"))
-            }
+        pendingReads.append(id: id, maxBytes, completion, deadline: deadline, on: loop) { [weak self] in
+            self?.cancelRead(id, InetError(.timedOut, "read timed out"))
         }
-        pendingReads.append(request)
         serviceReads()
     }
 
-    func cancelRead(_ id: UInt64, _ error: InetError) {
-        guard let index = pendingReads.firstIndex(where: { $0.id == id }) else { return }
-        let request = pendingReads.remove(at: index)
-        request.timer?.cancel()
-        request.completion.fail(error)
-    }
+    func cancelRead(_ id: UInt64, _ error: InetError) { pendingReads.fail(id: id, error) }
 
     /// Serves pending reads from the socket while it has data.
     private func serviceReads() {
         while let request = pendingReads.first {
-            if readEOF, !isDatagram { return completeFirstRead([]) }
+            if readEOF, !isDatagram {
+                pendingReads.completeFirst(.success([]))
+                continue
+            }
             guard readable, let fd = descriptor?.raw else { return }
-            let capacity = isDatagram ? loop.scratch.count : min(max(request.maxBytes, 1), loop.scratch.count)
+            let capacity = isDatagram ? loop.scratch.count : min(max(request.payload, 1), loop.scratch.count)
             let n = Glibc.read(fd, loop.scratch.baseAddress, capacity)
             if n > 0 || (n == 0 && isDatagram) {
-                completeFirstRead(Array(UnsafeRawBufferPointer(rebasing: loop.scratch[0..<n])))
+                pendingReads.completeFirst(.success(Array(UnsafeRawBufferPointer(rebasing: loop.scratch[0..<n]))))
             } else if n == 0 {
                 readEOF = true
             } else {
@@ -147,21 +143,13 @@ final class ConnectionCore {
                 let error = InetError.system("read from \(remoteDescription)", errno: e)
                 if isDatagram {
                     // An ICMP error (e.g. port unreachable) fails this read only; UDP goes on.
-                    let first = pendingReads.removeFirst()
-                    first.timer?.cancel()
-                    first.completion.fail(error)
+                    pendingReads.completeFirst(.failure(error))
                 } else {
                     fail(error)
                     return
                 }
             }
         }
-    }
-
-    private func completeFirstRead(_ bytes: [UInt8]) {
-        let request = pendingReads.removeFirst()
-        request.timer?.cancel()
-        request.completion.succeed(bytes)
     }
 
     // MARK: writes
@@ -175,22 +163,13 @@ final class ConnectionCore {
         if pendingWrites.isEmpty, writeQueue.byteCount < highWater {
             return completion.complete(accept(bytes))
         }
-        var waiting = PendingWrite(id: id, bytes: bytes, completion: completion)
-        if let deadline {
-            waiting.timer = loop.scheduleInLoop(at: deadline) { [weak self] in
-                self?.cancelWrite(id, InetError(
-                    .timedOut, "write timed out waiting for the peer to take queued bytes; none of this write was sent"))
-            }
+        pendingWrites.append(id: id, bytes, completion, deadline: deadline, on: loop) { [weak self] in
+            self?.cancelWrite(id, InetError(
+                .timedOut, "write timed out waiting for the peer to take queued bytes; none of this write was sent"))
         }
-        pendingWrites.append(waiting)
     }
 
-    func cancelWrite(_ id: UInt64, _ error: InetError) {
-        guard let index = pendingWrites.firstIndex(where: { $0.id == id }) else { return }
-        let waiting = pendingWrites.remove(at: index)
-        waiting.timer?.cancel()
-        waiting.completion.fail(error)
-    }
+    func cancelWrite(_ id: UInt64, _ error: InetError) { pendingWrites.fail(id: id, error) }
 
     /// Takes `bytes` for sending: straight to the kernel when nothing is queued, else queued.
     private func accept(_ bytes: [UInt8]) -> Result<Void, InetError> {
@@ -238,8 +217,7 @@ final class ConnectionCore {
     private func admitWaitingWriters() {
         while !pendingWrites.isEmpty, writeQueue.byteCount < lowWater || writeQueue.isEmpty {
             let waiting = pendingWrites.removeFirst()
-            waiting.timer?.cancel()
-            waiting.completion.complete(accept(waiting.bytes))
+            waiting.completion.complete(accept(waiting.payload))
             if isClosed { return }
         }
     }
@@ -290,8 +268,7 @@ final class ConnectionCore {
         }
         phase = .closing
         if let completion { closeWaiters.append(completion) }
-        for read in pendingReads { read.timer?.cancel(); read.completion.fail(InetError(.connectionClosed, "connection closed locally")) }
-        pendingReads.removeAll()
+        pendingReads.failAll(InetError(.connectionClosed, "connection closed locally"))
         if writeQueue.isEmpty && pendingWrites.isEmpty {
             queueDrained()
         } else if let deadline {
@@ -342,13 +319,11 @@ final class ConnectionCore {
         closeTimer?.cancel()
         writeQueue.removeAll()
         let closed = error ?? InetError(.connectionClosed, "connection closed locally")
-        let reads = pendingReads, writes = pendingWrites, shutdowns = shutdownWaiters, closes = closeWaiters
-        pendingReads = []
-        pendingWrites = []
+        pendingReads.failAll(closed)
+        pendingWrites.failAll(closed)
+        let shutdowns = shutdownWaiters, closes = closeWaiters
         shutdownWaiters = []
         closeWaiters = []
-        for r in reads { r.timer?.cancel(); r.completion.fail(closed) }
-        for w in writes { w.timer?.cancel(); w.completion.fail(closed) }
         for s in shutdowns { s.fail(closed) }
         for c in closes {
             if let error { c.fail(error) } else { c.succeed(()) }

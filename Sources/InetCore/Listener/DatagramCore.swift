@@ -19,12 +19,6 @@ public struct Datagram: Sendable, Equatable {
 /// The loop-side state of an unconnected UDP socket (a UDP ``Listener``).
 /// Invariant: every method runs on `loop`'s thread.
 final class DatagramCore {
-    struct PendingReceive {
-        let id: UInt64
-        let completion: Completion<Datagram>
-        var timer: ScheduledTask?
-    }
-
     struct PendingSend {
         let datagram: Datagram
         let completion: Completion<Void>
@@ -35,7 +29,7 @@ final class DatagramCore {
     private var token: RegistrationToken?
     private var readable = true
     private var writable = true
-    private var receives: Deque<PendingReceive> = []
+    private var receives = WaitQueue<Void, Datagram>()
     private var sends: Deque<PendingSend> = []
 
     init(loop: EventLoop, descriptor: consuming SocketDescriptor) {
@@ -65,22 +59,13 @@ final class DatagramCore {
 
     func receive(id: UInt64, deadline: Deadline?, _ completion: Completion<Datagram>) {
         guard descriptor != nil else { return completion.fail(InetError(.connectionClosed, "socket closed")) }
-        var request = PendingReceive(id: id, completion: completion)
-        if let deadline {
-            request.timer = loop.scheduleInLoop(at: deadline) { [weak self] in
-                self?.cancel(id, InetError(.timedOut, "no datagram arrived before the timeout"))
-            }
+        receives.append(id: id, (), completion, deadline: deadline, on: loop) { [weak self] in
+            self?.cancel(id, InetError(.timedOut, "no datagram arrived before the timeout"))
         }
-        receives.append(request)
         serviceReceives()
     }
 
-    func cancel(_ id: UInt64, _ error: InetError) {
-        guard let index = receives.firstIndex(where: { $0.id == id }) else { return }
-        let request = receives.remove(at: index)
-        request.timer?.cancel()
-        request.completion.fail(error)
-    }
+    func cancel(_ id: UInt64, _ error: InetError) { receives.fail(id: id, error) }
 
     func send(_ datagram: Datagram, _ completion: Completion<Void>) {
         guard descriptor != nil else { return completion.fail(InetError(.connectionClosed, "socket closed")) }
@@ -93,7 +78,7 @@ final class DatagramCore {
     }
 
     private func serviceReceives() {
-        while let request = receives.first, readable, let fd = descriptor?.raw {
+        while !receives.isEmpty, readable, let fd = descriptor?.raw {
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let n = withUnsafeMutableBytes(of: &storage) { raw in
@@ -107,15 +92,11 @@ final class DatagramCore {
                     readable = false
                     return
                 }
-                receives.removeFirst()
-                request.timer?.cancel()
-                request.completion.fail(InetError.system("recvfrom", errno: e))
+                receives.completeFirst(.failure(InetError.system("recvfrom", errno: e)))
                 continue
             }
             let peer = withUnsafeBytes(of: &storage) { SocketAddress(storage: $0.baseAddress!) } ?? .any(.ipv4, port: 0)
-            receives.removeFirst()
-            request.timer?.cancel()
-            request.completion.succeed(Datagram(bytes: Array(UnsafeRawBufferPointer(rebasing: loop.scratch[0..<n])), peer: peer))
+            receives.completeFirst(.success(Datagram(bytes: Array(UnsafeRawBufferPointer(rebasing: loop.scratch[0..<n])), peer: peer)))
         }
     }
 
@@ -147,10 +128,9 @@ final class DatagramCore {
         token = nil
         descriptor = nil
         let failure = error ?? InetError(.connectionClosed, "socket closed")
-        let (r, s) = (receives, sends)
-        receives = []
+        receives.failAll(failure)
+        let waiting = sends
         sends = []
-        for request in r { request.timer?.cancel(); request.completion.fail(failure) }
-        for send in s { send.completion.fail(failure) }
+        for send in waiting { send.completion.fail(failure) }
     }
 }

@@ -1,17 +1,10 @@
 import CInetLinux
-import DequeModule
 import Glibc
 
 /// The loop-side state of a listening TCP socket. Accepts only while someone waits for a
 /// connection, so an unread backlog pushes back on clients instead of piling up descriptors.
 /// Invariant: every method runs on `loop`'s thread.
 final class ListenerCore {
-    struct PendingAccept {
-        let id: UInt64
-        let completion: Completion<Connection>
-        var timer: ScheduledTask?
-    }
-
     let loop: EventLoop
     let group: EventLoopGroup
     let options: InetOptions
@@ -20,7 +13,7 @@ final class ListenerCore {
     private var descriptor: SocketDescriptor?
     private var token: RegistrationToken?
     private var acceptable = true
-    private var pending: Deque<PendingAccept> = []
+    private var pending = WaitQueue<Void, Connection>()
 
     init(loop: EventLoop, group: EventLoopGroup, descriptor: consuming SocketDescriptor, options: InetOptions,
          ioTimeout: Duration?, writeBufferLimit: Int) {
@@ -48,22 +41,13 @@ final class ListenerCore {
 
     func accept(id: UInt64, deadline: Deadline?, _ completion: Completion<Connection>) {
         guard descriptor != nil else { return completion.fail(InetError(.connectionClosed, "listener closed")) }
-        var request = PendingAccept(id: id, completion: completion)
-        if let deadline {
-            request.timer = loop.scheduleInLoop(at: deadline) { [weak self] in
-                self?.cancel(id, InetError(.timedOut, "no connection arrived before the accept timeout"))
-            }
+        pending.append(id: id, (), completion, deadline: deadline, on: loop) { [weak self] in
+            self?.cancel(id, InetError(.timedOut, "no connection arrived before the accept timeout"))
         }
-        pending.append(request)
         serviceAccepts()
     }
 
-    func cancel(_ id: UInt64, _ error: InetError) {
-        guard let index = pending.firstIndex(where: { $0.id == id }) else { return }
-        let request = pending.remove(at: index)
-        request.timer?.cancel()
-        request.completion.fail(error)
-    }
+    func cancel(_ id: UInt64, _ error: InetError) { pending.fail(id: id, error) }
 
     private func serviceAccepts() {
         while !pending.isEmpty, acceptable, let fd = descriptor?.raw {
@@ -75,16 +59,12 @@ final class ListenerCore {
                 case EAGAIN: acceptable = false
                 default:
                     // EMFILE and the like: fail this accept clearly; the next one tries again.
-                    let request = pending.removeFirst()
-                    request.timer?.cancel()
-                    request.completion.fail(InetError.system("accept", errno: e))
+                    pending.completeFirst(.failure(InetError.system("accept", errno: e)))
                     return
                 }
                 continue
             }
-            let request = pending.removeFirst()
-            request.timer?.cancel()
-            hand(accepted, to: request.completion)
+            hand(accepted, to: pending.removeFirst().completion)
         }
     }
 
@@ -119,11 +99,6 @@ final class ListenerCore {
         if let token { loop.deregister(token) }
         token = nil
         descriptor = nil
-        let waiting = pending
-        pending = []
-        for request in waiting {
-            request.timer?.cancel()
-            request.completion.fail(error ?? InetError(.connectionClosed, "listener closed"))
-        }
+        pending.failAll(error ?? InetError(.connectionClosed, "listener closed"))
     }
 }

@@ -136,15 +136,7 @@ public final class EventLoop: @unchecked Sendable {
     // MARK: running
 
     func start() {
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var tid = pthread_t()
-        let rc = pthread_create(&tid, nil, { raw in
-            let loop = Unmanaged<EventLoop>.fromOpaque(raw!).takeRetainedValue()
-            loop.run()
-            return nil
-        }, context)
-        precondition(rc == 0, "pthread_create failed for an event loop: \(rc)")
-        thread = tid
+        thread = spawnThread(name: "inet-loop-\(index)", detached: false) { [self] in run() }
         started.lock()
         while !hasStarted { _ = started.wait() }
         started.unlock()
@@ -152,7 +144,6 @@ public final class EventLoop: @unchecked Sendable {
 
     private func run() {
         cinet_set_current_loop(Unmanaged.passUnretained(self).toOpaque())
-        cinet_set_thread_name("inet-loop-\(index)")
         started.lock()
         hasStarted = true
         started.broadcast()

@@ -1,19 +1,3 @@
-/// A read waiting for data.
-struct PendingRead {
-    let id: UInt64
-    let maxBytes: Int
-    let completion: Completion<[UInt8]>
-    var timer: ScheduledTask?
-}
-
-/// A write waiting for room in the write queue (backpressure). Its bytes are not accepted yet.
-struct PendingWrite {
-    let id: UInt64
-    let bytes: [UInt8]
-    let completion: Completion<Void>
-    var timer: ScheduledTask?
-}
-
 /// Output state of a connection.
 enum OutputState {
     /// Writes are accepted.
