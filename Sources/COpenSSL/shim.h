@@ -1,4 +1,5 @@
-// The system OpenSSL 3 headers, imported as one module. No logic lives here.
+// The system OpenSSL 3 headers, imported as one module, plus static inline wrappers for the
+// macros Swift cannot import. No logic lives here.
 #ifndef INET_COPENSSL_SHIM_H
 #define INET_COPENSSL_SHIM_H
 #include <openssl/ssl.h>
@@ -6,4 +7,39 @@
 #include <openssl/x509v3.h>
 #include <openssl/pkcs12.h>
 #include <openssl/pem.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+static inline int cinet_ssl_ctx_set_min_proto(SSL_CTX *ctx, int version) {
+    return (int)SSL_CTX_set_min_proto_version(ctx, version);
+}
+static inline int cinet_ssl_ctx_set_max_proto(SSL_CTX *ctx, int version) {
+    return (int)SSL_CTX_set_max_proto_version(ctx, version);
+}
+static inline int cinet_ssl_set_sni(SSL *ssl, const char *name) {
+    return (int)SSL_set_tlsext_host_name(ssl, name);
+}
+static inline int cinet_ssl_ctx_add_chain_cert(SSL_CTX *ctx, X509 *x509) {
+    return (int)SSL_CTX_add1_chain_cert(ctx, x509);
+}
+static inline int cinet_err_reason(unsigned long e) { return ERR_GET_REASON(e); }
+static inline int cinet_err_lib(unsigned long e) { return ERR_GET_LIB(e); }
+static inline void cinet_openssl_free(void *p) { OPENSSL_free(p); }
+
+// Stacks (typed macros in OpenSSL 3).
+static inline int cinet_sk_x509_num(const STACK_OF(X509) *sk) { return sk_X509_num(sk); }
+static inline X509 *cinet_sk_x509_value(const STACK_OF(X509) *sk, int i) { return sk_X509_value(sk, i); }
+static inline void cinet_sk_x509_pop_free(STACK_OF(X509) *sk) { sk_X509_pop_free(sk, X509_free); }
+static inline int cinet_sk_pkcs7_num(const STACK_OF(PKCS7) *sk) { return sk_PKCS7_num(sk); }
+static inline PKCS7 *cinet_sk_pkcs7_value(const STACK_OF(PKCS7) *sk, int i) { return sk_PKCS7_value(sk, i); }
+static inline void cinet_sk_pkcs7_pop_free(STACK_OF(PKCS7) *sk) { sk_PKCS7_pop_free(sk, PKCS7_free); }
+static inline int cinet_sk_bag_num(const STACK_OF(PKCS12_SAFEBAG) *sk) { return sk_PKCS12_SAFEBAG_num(sk); }
+static inline PKCS12_SAFEBAG *cinet_sk_bag_value(const STACK_OF(PKCS12_SAFEBAG) *sk, int i) { return sk_PKCS12_SAFEBAG_value(sk, i); }
+static inline void cinet_sk_bag_pop_free(STACK_OF(PKCS12_SAFEBAG) *sk) { sk_PKCS12_SAFEBAG_pop_free(sk, PKCS12_SAFEBAG_free); }
+static inline int cinet_pkcs7_nid(const PKCS7 *p7) { return OBJ_obj2nid(p7->type); }
+
+static const int CINET_TLS1_VERSION = TLS1_VERSION;
+static const int CINET_TLS1_1_VERSION = TLS1_1_VERSION;
+static const int CINET_TLS1_2_VERSION = TLS1_2_VERSION;
+static const int CINET_TLS1_3_VERSION = TLS1_3_VERSION;
 #endif

@@ -1,0 +1,136 @@
+import COpenSSL
+
+/// A configured OpenSSL `SSL_CTX`: made once, shared by every connection that uses the same
+/// configuration (certificates are loaded and trust stores read only here).
+public final class TLSContext: @unchecked Sendable {
+    // Safe: the SSL_CTX is fully configured in init and never changed after; OpenSSL allows
+    // SSL_new on one SSL_CTX from many threads.
+    let context: OpaquePointer
+    /// The configuration it was made from.
+    public let configuration: TLSConfiguration
+    /// Decoded SHA-256 SPKI pins (empty: no pinning).
+    let pins: [[UInt8]]
+
+    /// TLS 1.2 suites when not in fallback: ECDHE key exchange with AEAD ciphers only.
+    static let modernCiphers = "ECDHE+AESGCM:ECDHE+CHACHA20"
+
+    /// Builds the context; credential and trust-store problems surface here, each with its kind.
+    public init(_ configuration: TLSConfiguration) throws(TLSError) {
+        guard let ctx = SSL_CTX_new(TLS_method()) else {
+            throw TLSError(.handshakeFailed, "cannot create an OpenSSL context", openSSLReason: OpenSSLErrors.lastReason())
+        }
+        self.context = ctx
+        self.configuration = configuration
+        var pins: [[UInt8]] = []
+        for pin in configuration.credentials.pinnedKeys {
+            guard let bytes = Base64.decode(pin), bytes.count == 32 else {
+                SSL_CTX_free(ctx)
+                throw TLSError(.credentialsInvalid, "pin '\(pin)' is not a base64 SHA-256 hash (32 bytes)")
+            }
+            pins.append(bytes)
+        }
+        self.pins = pins
+        do {
+            try configure()
+        } catch {
+            SSL_CTX_free(ctx)
+            throw error
+        }
+    }
+
+    deinit { SSL_CTX_free(context) }
+
+    private func configure() throws(TLSError) {
+        let range = configuration.versionRange
+        if range.lowerBound < .v1_2 && !configuration.legacyFallback {
+            throw TLSError(.protocolVersion, "TLS \(range.lowerBound) needs secureFallback; the default minimum is TLS 1.2")
+        }
+        _ = cinet_ssl_ctx_set_min_proto(context, range.lowerBound.openSSLValue)
+        _ = cinet_ssl_ctx_set_max_proto(context, range.upperBound.openSSLValue)
+        if configuration.legacyFallback {
+            SSL_CTX_set_security_level(context, 0)
+            _ = SSL_CTX_set_cipher_list(context, "DEFAULT@SECLEVEL=0")
+        } else {
+            _ = SSL_CTX_set_cipher_list(context, Self.modernCiphers)
+        }
+        _ = OpenSSLErrors.drain()
+
+        let credentials = configuration.credentials
+        let verifies = configuration.role == .client ? configuration.verifyPeer : configuration.requireClientCertificate
+        if verifies {
+            guard SSL_CTX_set_default_verify_paths(context) == 1 else {
+                throw TLSError(.credentialsInvalid, "cannot read the system trust store", openSSLReason: OpenSSLErrors.lastReason())
+            }
+            if let roots = credentials.trustRootsFile {
+                _ = try CredentialLoader.readFile(roots)  // not found / unreadable, with its own error
+                guard SSL_CTX_load_verify_locations(context, roots, nil) == 1 else {
+                    throw TLSError(.credentialsInvalid, "trust roots file '\(roots)' holds no usable certificate",
+                                   openSSLReason: OpenSSLErrors.lastReason())
+                }
+            }
+            let mode = configuration.role == .client ? SSL_VERIFY_PEER : (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT)
+            SSL_CTX_set_verify(context, mode, nil)
+        } else {
+            SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
+        }
+
+        if let identity = try CredentialLoader.load(credentials) {
+            guard SSL_CTX_use_certificate(context, identity.certificate) == 1,
+                  SSL_CTX_use_PrivateKey(context, identity.key) == 1 else {
+                throw TLSError(.credentialsInvalid, "OpenSSL refused the certificate or key", openSSLReason: OpenSSLErrors.lastReason())
+            }
+            guard SSL_CTX_check_private_key(context) == 1 else {
+                throw TLSError(.credentialsKeyMismatch, "the private key does not match the certificate",
+                               openSSLReason: OpenSSLErrors.lastReason())
+            }
+            for certificate in identity.chain { _ = cinet_ssl_ctx_add_chain_cert(context, certificate) }
+        } else if configuration.role == .server {
+            throw TLSError(.credentialsInvalid, "a TLS server needs a certificateStore with its certificate and key")
+        }
+        if configuration.role == .server {
+            let id: [UInt8] = Array("inet".utf8)
+            _ = SSL_CTX_set_session_id_context(context, id, UInt32(id.count))
+        }
+        _ = OpenSSLErrors.drain()
+    }
+}
+
+/// Base64 without Foundation (pins only).
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            let chunk = Array(bytes[i..<min(i + 3, bytes.count)])
+            let n = (UInt32(chunk[0]) << 16) | (UInt32(chunk.count > 1 ? chunk[1] : 0) << 8) | UInt32(chunk.count > 2 ? chunk[2] : 0)
+            out.append(alphabet[Int((n >> 18) & 63)])
+            out.append(alphabet[Int((n >> 12) & 63)])
+            out.append(chunk.count > 1 ? alphabet[Int((n >> 6) & 63)] : UInt8(ascii: "="))
+            out.append(chunk.count > 2 ? alphabet[Int(n & 63)] : UInt8(ascii: "="))
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [UInt8]? {
+        var values: [UInt8] = []
+        for byte in text.utf8 where byte != UInt8(ascii: "=") {
+            guard let index = alphabet.firstIndex(of: byte) else { return nil }
+            values.append(UInt8(index))
+        }
+        var out: [UInt8] = []
+        var i = 0
+        while i + 1 < values.count {
+            let a = UInt32(values[i]), b = UInt32(values[i + 1])
+            let c = i + 2 < values.count ? UInt32(values[i + 2]) : 0, d = i + 3 < values.count ? UInt32(values[i + 3]) : 0
+            let n = (a << 18) | (b << 12) | (c << 6) | d
+            out.append(UInt8(n >> 16 & 255))
+            if i + 2 < values.count { out.append(UInt8(n >> 8 & 255)) }
+            if i + 3 < values.count { out.append(UInt8(n & 255)) }
+            i += 4
+        }
+        return out
+    }
+}
