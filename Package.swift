@@ -48,6 +48,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "InetTLSTests",
+            dependencies: ["InetTLS", "COpenSSL"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "InetCoreTests",
             // inetcat is a dependency so the binary the tests run is always built first.
             dependencies: ["InetCore", "CInetLinux", "inetcat"],

@@ -113,6 +113,7 @@ enum CredentialLoader {
             return items
         }
         let bytes = try readFile(path)
+        guard !bytes.isEmpty else { throw TLSError(.credentialsInvalid, "certificate store '\(path)' is empty") }
         if bytes.starts(with: Array("-----BEGIN".utf8)) || String(decoding: bytes.prefix(4096), as: UTF8.self).contains("-----BEGIN ") {
             return try parsePEM(bytes, path: path, password: password)
         }

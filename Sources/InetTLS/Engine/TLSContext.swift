@@ -30,12 +30,8 @@ public final class TLSContext: @unchecked Sendable {
             pins.append(bytes)
         }
         self.pins = pins
-        do {
-            try configure()
-        } catch {
-            SSL_CTX_free(ctx)
-            throw error
-        }
+        // Every stored property is set, so a throw from here runs deinit, which frees the context.
+        try configure()
     }
 
     deinit { SSL_CTX_free(context) }

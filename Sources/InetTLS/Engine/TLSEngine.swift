@@ -27,8 +27,12 @@ public final class TLSEngine {
     /// A client engine for `serverName` (a host name or IP literal; names get SNI), or a server
     /// engine when the context's role is server.
     public init(context: TLSContext, serverName: String? = nil) throws(TLSError) {
-        guard let ssl = SSL_new(context.context), let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else {
+        guard let ssl = SSL_new(context.context) else {
             throw TLSError(.handshakeFailed, "cannot create an OpenSSL session", openSSLReason: OpenSSLErrors.lastReason())
+        }
+        guard let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else {
+            SSL_free(ssl)
+            throw TLSError(.handshakeFailed, "cannot create OpenSSL memory buffers", openSSLReason: OpenSSLErrors.lastReason())
         }
         SSL_set_bio(ssl, input, output)
         self.ssl = ssl
@@ -48,7 +52,7 @@ public final class TLSEngine {
                     let param = SSL_get0_param(ssl)
                     let ok = isIP ? X509_VERIFY_PARAM_set1_ip_asc(param, serverName) : X509_VERIFY_PARAM_set1_host(param, serverName, 0)
                     if ok != 1 {
-                        SSL_free(ssl)
+                        // deinit frees `ssl`: every stored property is already set.
                         throw TLSError(.handshakeFailed, "cannot set '\(serverName)' for verification", openSSLReason: OpenSSLErrors.lastReason())
                     }
                 }

@@ -1,0 +1,89 @@
+import COpenSSL
+import Foundation
+
+/// Certificates made fresh for each test run with the `openssl` command (so nothing checked in
+/// can expire): a CA, a leaf for localhost/127.0.0.1/::1, a leaf for another name, an expired
+/// leaf, two client identities, and their PEM, PEM-directory and PKCS#12 forms.
+enum TestCertificates {
+    static let password = "secret"
+
+    /// The directory holding them, made once per process.
+    static let directory: String = {
+        let dir = NSTemporaryDirectory() + "inet-tls-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let script = #"""
+        set -e
+        key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key" 2>/dev/null; }
+        key ca
+        openssl req -x509 -new -key ca.key -subj "/CN=Inet Test CA" -days 30 -out ca.pem \
+          -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+        leaf() {
+          key "$1"
+          openssl req -new -key "$1.key" -subj "/CN=$2" -out "$1.csr"
+          printf "subjectAltName=%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth,clientAuth\n" "$3" > "$1.ext"
+          openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile "$1.ext" -out "$1.pem" 2>/dev/null
+        }
+        leaf server localhost "DNS:localhost,IP:127.0.0.1,IP:::1"
+        leaf other other.example "DNS:other.example"
+        leaf client "Inet Test Client" "DNS:client.test"
+        leaf client2 "Second Client" "DNS:client2.test"
+        # An expired leaf: `openssl ca` takes explicit dates.
+        mkdir -p ca.db && : > ca.db/index.txt && echo 1000 > ca.db/serial
+        printf '[ca]\ndefault_ca=t\n[t]\ndatabase=ca.db/index.txt\nserial=ca.db/serial\nnew_certs_dir=ca.db\ncertificate=ca.pem\nprivate_key=ca.key\ndefault_md=sha256\npolicy=p\ncopy_extensions=copy\n[p]\ncommonName=supplied\n' > ca.cnf
+        key expired
+        openssl req -new -key expired.key -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -out expired.csr
+        openssl ca -batch -config ca.cnf -in expired.csr -startdate 20200101000000Z -enddate 20200201000000Z -out expired.pem -notext 2>/dev/null
+        # Store forms.
+        cat server.pem ca.pem server.key > server-bundle.pem
+        cat client.pem client.key > client-bundle.pem
+        cat client.pem other.key > mismatched-bundle.pem
+        openssl pkcs8 -topk8 -in client.key -passout pass:secret -out client-encrypted.key
+        openssl pkcs12 -export -in client.pem -inkey client.key -certfile ca.pem -name client-one -passout pass:secret -out client.p12
+        mkdir -p client-dir && cp client.pem client-dir/client.pem && cp client.key client-dir/client.key
+        : > empty.pem
+        """#
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        process.currentDirectoryURL = URL(fileURLWithPath: dir)
+        process.standardOutput = FileHandle.nullDevice
+        try! process.run()
+        process.waitUntilExit()
+        precondition(process.terminationStatus == 0, "making test certificates failed in \(dir)")
+        writeTwoIdentityPKCS12(
+            to: dir + "/two-identities.p12",
+            identities: [(dir + "/client.pem", dir + "/client.key", "client-one"), (dir + "/client2.pem", dir + "/client2.key", "client-two")])
+        return dir
+    }()
+
+    static func path(_ name: String) -> String { directory + "/" + name }
+
+    /// A PKCS#12 file holding two certificate+key pairs, each with a friendly name and a local key
+    /// ID (the `openssl pkcs12` command can only write one).
+    static func writeTwoIdentityPKCS12(to path: String, identities: [(cert: String, key: String, name: String)]) {
+        var bags: OpaquePointer? = nil
+        for (index, identity) in identities.enumerated() {
+            let certBIO = BIO_new_file(identity.cert, "r"), keyBIO = BIO_new_file(identity.key, "r")
+            let cert = PEM_read_bio_X509(certBIO, nil, nil, nil), key = PEM_read_bio_PrivateKey(keyBIO, nil, nil, nil)
+            BIO_free(certBIO)
+            BIO_free(keyBIO)
+            var keyID = [UInt8](repeating: UInt8(index + 1), count: 20)
+            let certBag = PKCS12_add_cert(&bags, cert)
+            PKCS12_add_friendlyname_asc(certBag, identity.name, -1)
+            PKCS12_add_localkeyid(certBag, &keyID, 20)
+            let keyBag = PKCS12_add_key(&bags, key, 0, 2048, NID_aes_256_cbc, password)
+            PKCS12_add_friendlyname_asc(keyBag, identity.name, -1)
+            PKCS12_add_localkeyid(keyBag, &keyID, 20)
+            X509_free(cert)
+            EVP_PKEY_free(key)
+        }
+        var safes: OpaquePointer? = nil
+        PKCS12_add_safe(&safes, bags, -1, 2048, password)
+        let p12 = PKCS12_add_safes(safes, 0)
+        PKCS12_set_mac(p12, password, -1, nil, 0, 2048, nil)
+        let out = BIO_new_file(path, "w")
+        i2d_PKCS12_bio(out, p12)
+        BIO_free(out)
+        PKCS12_free(p12)
+    }
+}
