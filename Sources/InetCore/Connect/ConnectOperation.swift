@@ -1,5 +1,6 @@
 import CInetLinux
 import Glibc
+import InetTLS
 
 /// One connect in progress on a loop: resolves (off the loop), runs Happy Eyeballs across the
 /// addresses, enforces the overall deadline, and completes exactly once.
@@ -18,6 +19,8 @@ final class ConnectOperation {
     private var staggerTimer: ScheduledTask?
     private var deadlineTimer: ScheduledTask?
     private var finished = false
+    /// The winning socket while its TLS handshake runs (secure connects only).
+    private var handshaking: ConnectionCore?
 
     private init(plan: ConnectPlan, completion: Completion<Connection>) {
         self.plan = plan
@@ -193,12 +196,51 @@ final class ConnectOperation {
 
     private func succeed(_ index: Int) {
         guard let core = cores.removeValue(forKey: index) else { return }
+        core.host = plan.host
+        if let context = plan.tlsContext {
+            // Connected means secured: the handshake runs under the same overall deadline.
+            do throws(TLSError) {
+                let engine = try TLSEngine(context: context, serverName: plan.host)
+                handshaking = core
+                core.startHandshake(engine, owner: .connect(self))
+            } catch {
+                core.closeNow(nil)
+                end()
+                completion.fail(InetError(error, host: plan.host))
+            }
+            return
+        }
         end()
         let connection = Connection(core: core, host: plan.host, ioTimeout: plan.ioTimeout)
         completion.succeed(connection)
     }
 
+    /// The TLS handshake of the winning socket ended.
+    func handshakeFinished(_ core: ConnectionCore, _ result: Result<Void, InetError>) {
+        guard !finished, handshaking === core else { return }
+        handshaking = nil
+        end()
+        switch result {
+        case .success:
+            completion.succeed(Connection(core: core, host: plan.host, ioTimeout: plan.ioTimeout))
+        case .failure(var error):
+            error.resolution = resolution
+            error.attempts = attemptRecords()
+            completion.fail(error)
+        }
+    }
+
     private func deadlineReached() {
+        if let core = handshaking {
+            handshaking = nil
+            core.closeNow(nil)
+            var error = InetError(
+                .timedOut, "TLS handshake with \(plan.host) port \(plan.port) did not finish within \(plan.timeout)", host: plan.host)
+            error.resolution = resolution
+            error.attempts = attemptRecords()
+            end()
+            return completion.fail(error)
+        }
         let actions = machine.timedOut()
         guard !actions.isEmpty else { return }
         var error = InetError(
@@ -229,6 +271,8 @@ final class ConnectOperation {
         error.attempts = attemptRecords()
         for core in cores.values { core.closeNow(nil) }
         cores = [:]
+        handshaking?.closeNow(nil)
+        handshaking = nil
         end()
         completion.fail(error)
     }

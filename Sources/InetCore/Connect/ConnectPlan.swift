@@ -1,3 +1,5 @@
+import InetTLS
+
 /// A connector's fields, validated and normalised. Made before any socket exists, so every bad
 /// input fails with its own error and nothing to clean up.
 final class ConnectPlan: @unchecked Sendable {
@@ -14,6 +16,8 @@ final class ConnectPlan: @unchecked Sendable {
     let ioTimeout: Duration?
     let writeBufferLimit: Int
     let resolver: any Resolver
+    /// The shared TLS context of a `.secure` connect (credentials already loaded and checked).
+    let tlsContext: TLSContext?
     let loop: EventLoop
     /// The running operation (loop thread only), for cancellation.
     var operation: ConnectOperation?
@@ -97,6 +101,18 @@ final class ConnectPlan: @unchecked Sendable {
                 "host \(host) is \(literal.family) but localAddress \(localBind.ipAddress) is \(localBind.family)", host: host)
         }
 
+        if c.options.contains(.secure) {
+            let configuration = TLSConfiguration(
+                role: .client, verifyPeer: !c.options.contains(.trustedSite),
+                legacyFallback: c.options.contains(.secureFallback), credentials: c.credentials ?? SecurityCredentials())
+            do throws(TLSError) {
+                tlsContext = try TLSContextCache.context(for: configuration)
+            } catch {
+                throw InetError(error, host: host)
+            }
+        } else {
+            tlsContext = nil
+        }
         happyEyeballsDelay = c.happyEyeballsDelay
         writeBufferLimit = c.writeBufferLimit
         resolver = c.resolver
@@ -123,9 +139,6 @@ public enum OptionRules {
         }
         if options.contains(.secureFallback), !options.contains(.secure) {
             throw bad("secureFallback without secure would silently send plaintext")
-        }
-        if options.contains(.secure) {
-            throw bad("secure (TLS) is not available in this build yet")
         }
     }
 }

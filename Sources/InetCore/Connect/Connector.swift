@@ -1,3 +1,5 @@
+public import InetTLS
+
 /// Opens TCP or UDP connections: `InetConnectEx` / `InetAsyncConnectEx` as a Swift value.
 ///
 /// ```swift
@@ -16,6 +18,9 @@ public struct Connector: Sendable {
     public var timeout: Duration
     /// Socket and connection options; ``InetOptions/default`` includes `.noInherit`.
     public var options: InetOptions
+    /// TLS credentials for `.secure`: a client certificate, extra trust roots, pins, versions.
+    /// `nil`: no client certificate, the system trust store, TLS 1.2–1.3.
+    public var credentials: SecurityCredentials?
     /// Local IP literal to bind before connecting; only addresses of its family are tried.
     public var localAddress: String?
     /// Local port to bind (0: any).
@@ -60,6 +65,7 @@ public struct Connector: Sendable {
         self.ioTimeout = .sameAsConnect
         self.writeBufferLimit = 1 << 20
         self.resolver = SystemResolver()
+        self.credentials = nil
         self.group = nil
     }
 

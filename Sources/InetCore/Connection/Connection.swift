@@ -20,6 +20,8 @@ public final class Connection: Sendable {
     public let remoteAddress: SocketAddress
     /// The default timeout of reads and writes (`nil`: none).
     public let ioTimeout: Duration?
+    /// What TLS negotiated, for a secure connection.
+    public let tls: TLSInfo?
     private let nextID = Atomic<UInt64>(1)
 
     init(core: ConnectionCore, host: String, ioTimeout: Duration?) {
@@ -30,6 +32,7 @@ public final class Connection: Sendable {
         self.localAddress = core.localAddress ?? .any(.ipv4, port: 0)
         self.remoteAddress = core.remoteAddress ?? .any(.ipv4, port: 0)
         self.ioTimeout = ioTimeout
+        self.tls = core.tls.map(TLSInfo.init)
     }
 
     deinit {

@@ -1,6 +1,7 @@
 import CInetLinux
 import DequeModule
 import Glibc
+import InetTLS
 
 /// The loop-side state of one socket (TCP stream or connected UDP).
 ///
@@ -10,17 +11,23 @@ import Glibc
 final class ConnectionCore {
     let loop: EventLoop
     let proto: InetProtocol
-    private(set) var phase: ConnectionPhase
-    private var descriptor: SocketDescriptor?
+    var phase: ConnectionPhase
+    var descriptor: SocketDescriptor?
     private var token: RegistrationToken?
 
     /// Edge-triggered readiness, cleared only by `EAGAIN`.
-    private var readable = true
-    private var writable = false
-    private var readEOF = false
+    var readable = true
+    private(set) var writable = false
+    var readEOF = false
     private var output = OutputState.open
     /// The error that ended the connection, reported to every later operation.
     private var failure: InetError?
+    /// The TLS session of a secure connection (ciphertext on the socket, plaintext to callers).
+    var tls: TLSEngine?
+    /// close_notify has been queued (before FIN on shutdown, before close).
+    var closeNotifySent = false
+    /// Reported to callers in errors ("host" as the caller named it).
+    var host: String?
 
     private var writeQueue = WriteQueue()
     /// Reads waiting for data; the payload is the largest chunk wanted.
@@ -75,6 +82,13 @@ final class ConnectionCore {
         case .connecting(let operation, let attempt):
             guard readiness.writable else { return }
             finishConnect(operation, attempt)
+        case .handshaking:
+            if readiness.readable { readable = true }
+            if readiness.writable {
+                writable = true
+                flushWrites()
+            }
+            advanceHandshake()
         case .open, .closing:
             if readiness.readable {
                 readable = true
@@ -126,6 +140,10 @@ final class ConnectionCore {
                 pendingReads.completeFirst(.success([]))
                 continue
             }
+            if let tls {
+                guard serviceTLSRead(tls, maxBytes: request.payload) else { return }
+                continue
+            }
             guard readable, let fd = descriptor?.raw else { return }
             let capacity = isDatagram ? loop.scratch.count : min(max(request.payload, 1), loop.scratch.count)
             let n = Glibc.read(fd, loop.scratch.baseAddress, capacity)
@@ -171,8 +189,21 @@ final class ConnectionCore {
 
     func cancelWrite(_ id: UInt64, _ error: InetError) { pendingWrites.fail(id: id, error) }
 
-    /// Takes `bytes` for sending: straight to the kernel when nothing is queued, else queued.
+    /// Takes plaintext for sending: encrypted first on a secure connection.
     private func accept(_ bytes: [UInt8]) -> Result<Void, InetError> {
+        guard let tls else { return enqueueWire(bytes) }
+        do throws(TLSError) {
+            try tls.write(bytes)
+        } catch {
+            let failure = InetError(error, host: host)
+            fail(failure)
+            return .failure(failure)
+        }
+        return enqueueWire(tls.takeOutput())
+    }
+
+    /// Takes bytes for the wire: straight to the kernel when nothing is queued, else queued.
+    func enqueueWire(_ bytes: [UInt8]) -> Result<Void, InetError> {
         if bytes.isEmpty, !isDatagram { return .success(()) }
         guard let fd = descriptor?.raw else { return .failure(InetError(.connectionClosed, "connection closed")) }
         if writeQueue.isEmpty, writable {
@@ -199,7 +230,7 @@ final class ConnectionCore {
         return .success(())
     }
 
-    private func flushWrites() {
+    func flushWrites() {
         if let fd = descriptor?.raw, !writeQueue.isEmpty, writable {
             switch writeQueue.flush(fd: fd, datagrams: isDatagram) {
             case .drained: break
@@ -213,6 +244,12 @@ final class ConnectionCore {
         admitWaitingWriters()
         if writeQueue.isEmpty { queueDrained() }
     }
+
+    /// Completes the first pending read with `bytes`.
+    func completeFirstRead(_ bytes: [UInt8]) { pendingReads.completeFirst(.success(bytes)) }
+
+    /// Bytes accepted but not yet taken by the kernel.
+    var hasQueuedBytes: Bool { !writeQueue.isEmpty }
 
     private func admitWaitingWriters() {
         while !pendingWrites.isEmpty, writeQueue.byteCount < lowWater || writeQueue.isEmpty {
@@ -229,7 +266,7 @@ final class ConnectionCore {
         if let failure { return completion.fail(failure) }
         switch phase {
         case .open: break
-        case .connecting, .closing, .closed:
+        case .connecting, .handshaking, .closing, .closed:
             return completion.fail(InetError(.connectionClosed, "connection closed"))
         }
         switch output {
@@ -256,7 +293,7 @@ final class ConnectionCore {
         case .closed:
             completion?.succeed(())
             return
-        case .connecting:
+        case .connecting, .handshaking:
             closeNow(nil)
             completion?.succeed(())
             return
@@ -281,6 +318,13 @@ final class ConnectionCore {
     }
 
     private func queueDrained() {
+        let ending: Bool = {
+            if case .shutdownPending = output { return true }
+            if case .closing = phase { return true }
+            return false
+        }()
+        // A secure connection says close_notify before FIN or close; wait for it to go out.
+        if ending, queueCloseNotify() { return }
         if case .shutdownPending = output, let fd = descriptor?.raw {
             _ = Glibc.shutdown(fd, CINET_SHUT_WR)
             output = .shutDown
@@ -312,6 +356,7 @@ final class ConnectionCore {
     /// close waiters succeed when nil.
     func closeNow(_ error: InetError?) {
         if case .closed = phase { return }
+        let handshakeOwner: HandshakeOwner? = if case .handshaking(let owner) = phase { owner } else { nil }
         phase = .closed
         if let token { loop.deregister(token) }
         token = nil
@@ -328,6 +373,7 @@ final class ConnectionCore {
         for c in closes {
             if let error { c.fail(error) } else { c.succeed(()) }
         }
+        if let handshakeOwner { notifyHandshakeEnded(handshakeOwner, .failure(closed)) }
     }
 
     /// Why a new read or write cannot start now, if it cannot.
@@ -335,7 +381,7 @@ final class ConnectionCore {
         if let failure { return failure }
         switch phase {
         case .open: break
-        case .connecting: return InetError(.notConnected, "not connected yet")
+        case .connecting, .handshaking: return InetError(.notConnected, "not connected yet")
         case .closing, .closed: return InetError(.connectionClosed, "connection closed locally")
         }
         if !reading, output != .open {

@@ -12,6 +12,8 @@ enum OutputState {
 enum ConnectionPhase {
     /// A non-blocking connect is in flight for this attempt of a connect operation.
     case connecting(ConnectOperation, attempt: Int)
+    /// TCP is connected and the TLS handshake runs; `owner` hears how it ends.
+    case handshaking(HandshakeOwner)
     /// Connected; reads and writes flow.
     case open
     /// `close()` was asked: the socket closes once the write queue drains (or its deadline).

@@ -51,6 +51,9 @@ public enum InetErrorCode: Sendable, Hashable, CaseIterable {
     case credentialsNotFound
     case credentialsInvalid
     case certificateNotFound
+    case certificatePinMismatch
+    case credentialsWrongPassword
+    case credentialsKeyMismatch
 
     /// The number legacy callers compare against (`InetGetLastError`, the high word of `lParam`).
     public var legacyCode: UInt32 {
@@ -98,6 +101,9 @@ public enum InetErrorCode: Sendable, Hashable, CaseIterable {
         case .credentialsNotFound: 0x8004_0125
         case .credentialsInvalid: 0x8004_0126
         case .certificateNotFound: 0x8004_0127
+        case .certificatePinMismatch: 0x8004_0128
+        case .credentialsWrongPassword: 0x8004_0129
+        case .credentialsKeyMismatch: 0x8004_012A
         }
     }
 
@@ -153,6 +159,9 @@ public enum InetErrorCode: Sendable, Hashable, CaseIterable {
         case .credentialsNotFound: "credentials not found"
         case .credentialsInvalid: "credentials invalid"
         case .certificateNotFound: "certificate not found in store"
+        case .certificatePinMismatch: "certificate public key matches no pin"
+        case .credentialsWrongPassword: "wrong password for credentials"
+        case .credentialsKeyMismatch: "private key does not match certificate"
         }
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+public import InetTLS
 import Synchronization
 
 /// A bound socket that accepts TCP connections or exchanges UDP datagrams
@@ -31,9 +32,12 @@ public final class Listener: Sendable {
     ///   - options: `.noInherit`, `.noDelay`/`.keepAlive` (applied to accepted TCP
     ///     connections), `.broadcast` (UDP), `.dontRoute`.
     ///   - ioTimeout: the default read/write timeout of accepted connections (`nil`: none).
+    ///   - tls: server TLS (role `.server`, with a certificate store): accepted connections are
+    ///     handed out after a successful handshake, which must finish within `handshakeTimeout`.
     public init(
         address: String? = nil, port: Int, protocol proto: InetProtocol = .tcp, backlog: Int = 0,
-        options: InetOptions = .default, ioTimeout: Duration? = nil, group: EventLoopGroup? = nil
+        options: InetOptions = .default, ioTimeout: Duration? = nil, tls: TLSConfiguration? = nil,
+        handshakeTimeout: Duration = .seconds(20), group: EventLoopGroup? = nil
     ) throws(InetError) {
         guard (0...65535).contains(port) else { throw InetError(.invalidPort, "port must be 0…65535; got \(port)") }
         guard backlog >= 0 else { throw InetError(.invalidParameter, "backlog must be 0 or more; got \(backlog)") }
@@ -43,8 +47,17 @@ public final class Listener: Sendable {
         if proto == .tcp, options.contains(.broadcast) {
             throw InetError(.invalidOptions, "invalid options \(options): broadcast applies to UDP only")
         }
-        if options.contains(.secure) {
-            throw InetError(.invalidOptions, "invalid options \(options): secure (TLS) is not available in this build yet")
+        var tlsContext: TLSContext?
+        if let tls {
+            guard tls.role == .server, proto == .tcp else {
+                throw InetError(.invalidParameter, "a TLS listener needs a .server configuration and TCP")
+            }
+            guard handshakeTimeout > .zero else {
+                throw InetError(.invalidTimeout, "handshakeTimeout must be positive; got \(handshakeTimeout)")
+            }
+            do throws(TLSError) { tlsContext = try TLSContextCache.context(for: tls) } catch { throw InetError(error) }
+        } else if options.contains(.secure) {
+            throw InetError(.invalidOptions, "invalid options \(options): a secure listener needs `tls:` with server credentials")
         }
         let text = address.map(HostValidation.stripBrackets) ?? ""
         guard var bindAddress = text.isEmpty ? SocketAddress.any(.ipv4, port: 0) : SocketAddress(ipLiteral: text, port: 0) else {
@@ -74,7 +87,7 @@ public final class Listener: Sendable {
         case .tcp:
             let core = ListenerCore(
                 loop: loop, group: group, descriptor: descriptor, options: options, ioTimeout: ioTimeout,
-                writeBufferLimit: 1 << 20)
+                writeBufferLimit: 1 << 20, tlsContext: tlsContext, handshakeTimeout: handshakeTimeout)
             kind = .stream(UnsafeTransfer(core))
         case .udp:
             kind = .datagram(UnsafeTransfer(DatagramCore(loop: loop, descriptor: descriptor)))
@@ -159,10 +172,14 @@ public final class Listener: Sendable {
 
             /// The next connection, `nil` once the listener is closed.
             public mutating func next(isolation actor: isolated (any Actor)? = #isolation) async throws(InetError) -> Connection? {
-                do {
-                    return try await listener.accept()
-                } catch where error.code == .connectionClosed {
-                    return nil
+                while true {
+                    do {
+                        return try await listener.accept()
+                    } catch where error.code == .connectionClosed {
+                        return nil
+                    } catch where error.isOneClientsFailure {
+                        continue  // a client that failed its TLS handshake does not end the sequence
+                    }
                 }
             }
 
@@ -192,5 +209,19 @@ public final class Listener: Sendable {
         try await awaitCompletion { completion in
             submit(completion) { core.value.send(Datagram(bytes: bytes, peer: peer), completion) }
         } cancel: {}
+    }
+}
+
+extension InetError {
+    /// True for failures that concern one accepted client only (its TLS handshake or its
+    /// handshake timeout), after which the listener keeps serving.
+    var isOneClientsFailure: Bool {
+        switch code {
+        case .tlsHandshakeFailed, .certificateUntrusted, .certificateNameMismatch, .certificateExpired,
+             .tlsProtocolVersion, .certificatePinMismatch, .timedOut, .connectionReset, .connectionAborted:
+            true
+        default:
+            false
+        }
     }
 }

@@ -1,5 +1,6 @@
 import CInetLinux
 import Glibc
+import InetTLS
 
 /// The loop-side state of a listening TCP socket. Accepts only while someone waits for a
 /// connection, so an unread backlog pushes back on clients instead of piling up descriptors.
@@ -10,13 +11,18 @@ final class ListenerCore {
     let options: InetOptions
     let ioTimeout: Duration?
     let writeBufferLimit: Int
+    /// Server TLS for accepted connections, and how long their handshake may take.
+    let tlsContext: TLSContext?
+    let handshakeTimeout: Duration
     private var descriptor: SocketDescriptor?
     private var token: RegistrationToken?
     private var acceptable = true
     private var pending = WaitQueue<Void, Connection>()
 
     init(loop: EventLoop, group: EventLoopGroup, descriptor: consuming SocketDescriptor, options: InetOptions,
-         ioTimeout: Duration?, writeBufferLimit: Int) {
+         ioTimeout: Duration?, writeBufferLimit: Int, tlsContext: TLSContext?, handshakeTimeout: Duration) {
+        self.tlsContext = tlsContext
+        self.handshakeTimeout = handshakeTimeout
         self.loop = loop
         self.group = group
         self.descriptor = .some(descriptor)
@@ -77,14 +83,27 @@ final class ListenerCore {
             return completion.fail(error)
         }
         let target = group.next()
-        let (ioTimeout, limit) = (self.ioTimeout, writeBufferLimit)
+        let (ioTimeout, limit, context, handshakeTimeout) = (self.ioTimeout, writeBufferLimit, UnsafeTransfer(tlsContext), self.handshakeTimeout)
         let transfer = UnsafeTransfer(descriptor.release())  // ownership moves to the task below
         let submitted = target.execute {
             let owned = SocketDescriptor(taking: transfer.value)
             let core = ConnectionCore(loop: target, descriptor: owned, protocol: .tcp, phase: .open, highWater: limit)
             do throws(InetError) {
                 try core.register()
-                completion.succeed(Connection(core: core, host: core.remoteAddress?.ipAddress ?? "", ioTimeout: ioTimeout))
+                guard let tlsContext = context.value else {
+                    return completion.succeed(Connection(core: core, host: core.remoteAddress?.ipAddress ?? "", ioTimeout: ioTimeout))
+                }
+                // Handed out once the server handshake succeeds, within handshakeTimeout.
+                let engine: TLSEngine
+                do throws(TLSError) { engine = try TLSEngine(context: tlsContext) } catch {
+                    core.closeNow(nil)
+                    return completion.fail(InetError(error))
+                }
+                let handshake = AcceptedHandshake(completion: completion, ioTimeout: ioTimeout)
+                handshake.timer = target.scheduleInLoop(at: .after(handshakeTimeout)) { [weak core] in
+                    core?.fail(InetError(.timedOut, "the client did not finish the TLS handshake within \(handshakeTimeout)"))
+                }
+                core.startHandshake(engine, owner: .accept(handshake))
             } catch {
                 completion.fail(error)
             }

@@ -3,7 +3,7 @@
 /// `certificateStore` is a PKCS#12 file (`.p12`/`.pfx`), a PEM file holding a certificate chain
 /// and its key, or a directory of PEM files. When the store holds several identities,
 /// `certificateName` picks one by subject common name or PKCS#12 friendly name.
-public struct SecurityCredentials: Sendable, Equatable {
+public struct SecurityCredentials: Sendable, Hashable {
     /// Path of the PKCS#12 file, PEM file or directory of PEM files; `nil` for none (a client
     /// that only needs trust settings).
     public var certificateStore: String?

@@ -1,7 +1,7 @@
 /// How a TLS context behaves: role, versions, verification, identity and trust.
-public struct TLSConfiguration: Sendable, Equatable {
+public struct TLSConfiguration: Sendable, Hashable {
     /// Which side of the handshake.
-    public enum Role: Sendable, Equatable {
+    public enum Role: Sendable, Hashable {
         /// Connects to a server.
         case client
         /// Accepts clients.

@@ -1,0 +1,136 @@
+import CInetLinux
+import Glibc
+import InetTLS
+
+/// The TLS half of `ConnectionCore`: the handshake, and moving ciphertext between the socket and
+/// the engine. Loop thread only, like the rest of the core.
+extension ConnectionCore {
+    enum TLSInput {
+        /// Ciphertext was read and fed to the engine.
+        case fed
+        /// The socket has nothing now.
+        case wouldBlock
+        /// The peer closed TCP.
+        case endOfStream
+        /// The read failed.
+        case failed(InetError)
+    }
+
+    /// Starts the handshake on a connected socket; `owner` hears how it ends.
+    func startHandshake(_ engine: TLSEngine, owner: HandshakeOwner) {
+        tls = engine
+        phase = .handshaking(owner)
+        advanceHandshake()
+    }
+
+    /// Runs the handshake as far as the bytes at hand allow.
+    func advanceHandshake() {
+        guard case .handshaking = phase, let tls else { return }
+        while true {
+            do throws(TLSError) {
+                let done = try tls.handshake()
+                flushTLSOutput()
+                if done { return finishHandshake(.success(())) }
+            } catch {
+                flushTLSOutput()  // the alert, so the peer learns why
+                return finishHandshake(.failure(InetError(error, host: host)))
+            }
+            switch readTLSInput(tls) {
+            case .fed: continue
+            case .wouldBlock: return
+            case .endOfStream:
+                return finishHandshake(.failure(InetError(
+                    .tlsHandshakeFailed, "the peer closed the connection during the TLS handshake", host: host)))
+            case .failed(let error): return finishHandshake(.failure(error))
+            }
+        }
+    }
+
+    private func finishHandshake(_ result: Result<Void, InetError>) {
+        guard case .handshaking(let owner) = phase else { return }
+        switch result {
+        case .success:
+            phase = .open
+            notifyHandshakeEnded(owner, result)
+        case .failure(let error):
+            closeNow(error)  // tells the owner
+        }
+    }
+
+    /// Tells the handshake's owner how it ended (from here or from `closeNow`).
+    func notifyHandshakeEnded(_ owner: HandshakeOwner, _ result: Result<Void, InetError>) {
+        switch owner {
+        case .connect(let operation): operation.handshakeFinished(self, result)
+        case .accept(let handshake): handshake.finish(self, result)
+        }
+    }
+
+    /// Serves the first pending read from the engine, reading ciphertext as needed. Returns false
+    /// when the read must wait for the socket (or the connection failed).
+    func serviceTLSRead(_ tls: TLSEngine, maxBytes: Int) -> Bool {
+        let buffer = UnsafeMutableRawBufferPointer(rebasing: loop.scratch[0..<min(max(maxBytes, 1), loop.scratch.count)])
+        while true {
+            let result: TLSEngine.ReadResult
+            do throws(TLSError) { result = try tls.read(into: buffer) } catch {
+                flushTLSOutput()
+                fail(InetError(error, host: host))
+                return false
+            }
+            flushTLSOutput()  // post-handshake messages (key updates) may need answers
+            switch result {
+            case .bytes(let n):
+                completeFirstRead(Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n])))
+                return true
+            case .closed:
+                readEOF = true
+                return true
+            case .needsInput:
+                switch readTLSInput(tls) {
+                case .fed: continue
+                case .wouldBlock: return false
+                case .endOfStream:
+                    readEOF = true  // TCP closed without close_notify: treated as end of stream
+                    return true
+                case .failed(let error):
+                    fail(error)
+                    return false
+                }
+            }
+        }
+    }
+
+    /// Reads ciphertext from the socket into the engine.
+    func readTLSInput(_ tls: TLSEngine) -> TLSInput {
+        guard readable, let fd = descriptor?.raw else { return .wouldBlock }
+        while true {
+            let n = Glibc.read(fd, loop.scratch.baseAddress, loop.scratch.count)
+            if n > 0 {
+                tls.feed(UnsafeRawBufferPointer(rebasing: loop.scratch[0..<n]))
+                return .fed
+            }
+            if n == 0 { return .endOfStream }
+            let e = cinet_errno()
+            if e == EINTR { continue }
+            if e == EAGAIN {
+                readable = false
+                return .wouldBlock
+            }
+            return .failed(InetError.system("read from \(remoteAddress?.description ?? "peer")", errno: e, host: host))
+        }
+    }
+
+    /// Queues whatever ciphertext the engine produced.
+    func flushTLSOutput() {
+        guard let tls, tls.pendingOutput > 0 else { return }
+        _ = enqueueWire(tls.takeOutput())
+    }
+
+    /// Queues close_notify once (secure connections only); true when bytes now wait to be sent.
+    func queueCloseNotify() -> Bool {
+        guard let tls, !closeNotifySent else { return false }
+        closeNotifySent = true
+        tls.close()
+        flushTLSOutput()
+        return hasQueuedBytes
+    }
+}
