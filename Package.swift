@@ -47,15 +47,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Fixtures shared by the test targets (certificates made at test time).
+        .target(
+            name: "InetTestSupport",
+            dependencies: ["COpenSSL"],
+            path: "Tests/InetTestSupport",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .testTarget(
             name: "InetTLSTests",
-            dependencies: ["InetTLS", "COpenSSL"],
+            dependencies: ["InetTLS", "COpenSSL", "InetTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "InetCoreTests",
             // inetcat is a dependency so the binary the tests run is always built first.
-            dependencies: ["InetCore", "CInetLinux", "inetcat"],
+            dependencies: ["InetCore", "CInetLinux", "inetcat", "InetTestSupport"],
             swiftSettings: strict
         ),
     ]

@@ -1,4 +1,5 @@
 import COpenSSL
+import InetTestSupport
 import Testing
 @testable import InetTLS
 

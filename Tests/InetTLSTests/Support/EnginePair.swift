@@ -1,4 +1,5 @@
 import InetTLS
+import InetTestSupport
 
 /// A client and a server engine wired together in memory.
 struct EnginePair {

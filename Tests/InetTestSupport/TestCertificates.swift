@@ -4,11 +4,11 @@ import Foundation
 /// Certificates made fresh for each test run with the `openssl` command (so nothing checked in
 /// can expire): a CA, a leaf for localhost/127.0.0.1/::1, a leaf for another name, an expired
 /// leaf, two client identities, and their PEM, PEM-directory and PKCS#12 forms.
-enum TestCertificates {
-    static let password = "secret"
+public enum TestCertificates {
+    public static let password = "secret"
 
     /// The directory holding them, made once per process.
-    static let directory: String = {
+    public static let directory: String = {
         let dir = NSTemporaryDirectory() + "inet-tls-\(getpid())"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let script = #"""
@@ -56,7 +56,7 @@ enum TestCertificates {
         return dir
     }()
 
-    static func path(_ name: String) -> String { directory + "/" + name }
+    public static func path(_ name: String) -> String { directory + "/" + name }
 
     /// A PKCS#12 file holding two certificate+key pairs, each with a friendly name and a local key
     /// ID (the `openssl pkcs12` command can only write one).
