@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "inetcat",
             dependencies: [
-                "InetCore",
+                "InetCore", "InetTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

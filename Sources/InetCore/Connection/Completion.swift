@@ -5,11 +5,14 @@ enum Completion<Value: Sendable>: @unchecked Sendable {
     // that owns the operation (the operation is removed from its queue before completing).
     case task(UnsafeContinuation<Result<Value, InetError>, Never>)
     case thread(BlockingWaiter<Value>)
+    /// Library-internal hand-offs (a TLS listener's finished handshakes); not per I/O event.
+    case callback(@Sendable (Result<Value, InetError>) -> Void)
 
     func complete(_ result: Result<Value, InetError>) {
         switch self {
         case .task(let continuation): continuation.resume(returning: result)
         case .thread(let waiter): waiter.fulfil(result)
+        case .callback(let body): body(result)
         }
     }
 

@@ -32,8 +32,9 @@ public final class Listener: Sendable {
     ///   - options: `.noInherit`, `.noDelay`/`.keepAlive` (applied to accepted TCP
     ///     connections), `.broadcast` (UDP), `.dontRoute`.
     ///   - ioTimeout: the default read/write timeout of accepted connections (`nil`: none).
-    ///   - tls: server TLS (role `.server`, with a certificate store): accepted connections are
-    ///     handed out after a successful handshake, which must finish within `handshakeTimeout`.
+    ///   - tls: server TLS (role `.server`, with a certificate store). The listener accepts ahead
+    ///     and runs up to 64 handshakes at once, each within `handshakeTimeout`; `accept` hands out
+    ///     connections whose handshake succeeded. Clients that fail theirs are closed and dropped.
     public init(
         address: String? = nil, port: Int, protocol proto: InetProtocol = .tcp, backlog: Int = 0,
         options: InetOptions = .default, ioTimeout: Duration? = nil, tls: TLSConfiguration? = nil,
@@ -172,14 +173,10 @@ public final class Listener: Sendable {
 
             /// The next connection, `nil` once the listener is closed.
             public mutating func next(isolation actor: isolated (any Actor)? = #isolation) async throws(InetError) -> Connection? {
-                while true {
-                    do {
-                        return try await listener.accept()
-                    } catch where error.code == .connectionClosed {
-                        return nil
-                    } catch where error.isOneClientsFailure {
-                        continue  // a client that failed its TLS handshake does not end the sequence
-                    }
+                do {
+                    return try await listener.accept()
+                } catch where error.code == .connectionClosed {
+                    return nil
                 }
             }
 
@@ -212,16 +209,3 @@ public final class Listener: Sendable {
     }
 }
 
-extension InetError {
-    /// True for failures that concern one accepted client only (its TLS handshake or its
-    /// handshake timeout), after which the listener keeps serving.
-    var isOneClientsFailure: Bool {
-        switch code {
-        case .tlsHandshakeFailed, .certificateUntrusted, .certificateNameMismatch, .certificateExpired,
-             .tlsProtocolVersion, .certificatePinMismatch, .timedOut, .connectionReset, .connectionAborted:
-            true
-        default:
-            false
-        }
-    }
-}

@@ -1,4 +1,5 @@
 import CInetLinux
+import DequeModule
 import Glibc
 import InetTLS
 
@@ -18,6 +19,11 @@ final class ListenerCore {
     private var token: RegistrationToken?
     private var acceptable = true
     private var pending = WaitQueue<Void, Connection>()
+    /// TLS listeners accept ahead: handshakes run concurrently (a slow client cannot stall the
+    /// others) and finished connections wait here for `accept`. Both are bounded together.
+    private var ready: Deque<Connection> = []
+    private var handshakesInFlight = 0
+    static let maxTLSAhead = 64
 
     init(loop: EventLoop, group: EventLoopGroup, descriptor: consuming SocketDescriptor, options: InetOptions,
          ioTimeout: Duration?, writeBufferLimit: Int, tlsContext: TLSContext?, handshakeTimeout: Duration) {
@@ -47,6 +53,10 @@ final class ListenerCore {
 
     func accept(id: UInt64, deadline: Deadline?, _ completion: Completion<Connection>) {
         guard descriptor != nil else { return completion.fail(InetError(.connectionClosed, "listener closed")) }
+        if let connection = ready.popFirst() {
+            completion.succeed(connection)
+            return serviceAccepts()
+        }
         pending.append(id: id, (), completion, deadline: deadline, on: loop) { [weak self] in
             self?.cancel(id, InetError(.timedOut, "no connection arrived before the accept timeout"))
         }
@@ -56,6 +66,7 @@ final class ListenerCore {
     func cancel(_ id: UInt64, _ error: InetError) { pending.fail(id: id, error) }
 
     private func serviceAccepts() {
+        if tlsContext != nil { return serviceTLSAccepts() }
         while !pending.isEmpty, acceptable, let fd = descriptor?.raw {
             let accepted = cinet_accept(fd, nil, nil, options.contains(.noInherit) ? 1 : 0)
             if accepted < 0 {
@@ -72,6 +83,38 @@ final class ListenerCore {
             }
             hand(accepted, to: pending.removeFirst().completion)
         }
+    }
+
+    /// TLS: accepts while under the bound, whether or not anyone waits yet.
+    private func serviceTLSAccepts() {
+        while acceptable, handshakesInFlight + ready.count < Self.maxTLSAhead, let fd = descriptor?.raw {
+            let accepted = cinet_accept(fd, nil, nil, options.contains(.noInherit) ? 1 : 0)
+            if accepted < 0 {
+                let e = cinet_errno()
+                switch e {
+                case EINTR, ECONNABORTED, EPROTO: continue
+                case EAGAIN: acceptable = false
+                default:
+                    if !pending.isEmpty { pending.completeFirst(.failure(InetError.system("accept", errno: e))) }
+                    return
+                }
+                continue
+            }
+            handshakesInFlight += 1
+            let me = UnsafeTransfer(self), loop = self.loop
+            hand(accepted, to: .callback { result in
+                loop.execute { me.value.handshakeEnded(result) }
+            })
+        }
+    }
+
+    /// A TLS handshake ended: hand the connection to a waiter or keep it ready; drop failures.
+    private func handshakeEnded(_ result: Result<Connection, InetError>) {
+        handshakesInFlight -= 1
+        if case .success(let connection) = result, descriptor != nil {
+            if pending.isEmpty { ready.append(connection) } else { pending.completeFirst(.success(connection)) }
+        }
+        serviceAccepts()
     }
 
     /// Gives an accepted descriptor to the group's next loop and completes there.
@@ -119,5 +162,6 @@ final class ListenerCore {
         token = nil
         descriptor = nil
         pending.failAll(error ?? InetError(.connectionClosed, "listener closed"))
+        ready.removeAll()  // dropping them closes them
     }
 }

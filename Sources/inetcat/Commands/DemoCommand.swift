@@ -1,5 +1,7 @@
 import ArgumentParser
+import Glibc
 import InetCore
+import InetTLS
 
 /// `inetcat demo`: a self-contained tour on loopback — a listener, the async API, the blocking
 /// API on a worker thread, UDP, and what a failure looks like.
@@ -69,7 +71,10 @@ struct DemoCommand: AsyncParsableCommand {
         try await udp.close()
         await udpServer.close()
 
-        // 5. A failure: nothing listens on the port we just freed.
+        // 5. TLS: a certificate made now, a TLS listener, a verified client.
+        try await tlsLeg()
+
+        // 6. A failure: nothing listens on the port we just freed.
         await listener.close()
         server.cancel()
         do {
@@ -79,6 +84,46 @@ struct DemoCommand: AsyncParsableCommand {
             step("failure: \(error.code.summary), code \(error.legacyCode) (\(error.message))")
         }
         step("done")
+    }
+
+    private func tlsLeg() async throws(InetError) {
+        var template = Array("/tmp/inetcat-demo-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw InetError(.systemError, "cannot make a temporary directory") }
+        let directory = String(cString: made)
+        defer {
+            for file in ["store.pem", "cert.pem"] { unlink(directory + "/" + file) }
+            rmdir(directory)
+        }
+        let files: SelfSignedCertificate.Files
+        do throws(TLSError) {
+            files = try SelfSignedCertificate.make(commonName: "localhost", subjectAltNames: ["DNS:localhost", "IP:127.0.0.1"],
+                                                   directory: directory)
+        } catch {
+            throw InetError(error)
+        }
+        step("tls: made a self-signed P-256 certificate for localhost/127.0.0.1 (valid 1 day)")
+        let server = try Listener(
+            address: "127.0.0.1", port: 0,
+            tls: TLSConfiguration(role: .server, credentials: SecurityCredentials(certificateStore: files.store)))
+        let echo = Task {
+            let connection = try await server.accept()
+            for try await chunk in connection.inbound { try await connection.write(chunk) }
+            try await connection.close()
+        }
+        var connector = Connector(host: "localhost", port: Int(server.localAddress.port), options: [.noInherit, .secure])
+        connector.credentials = SecurityCredentials(trustRootsFile: files.certificate)
+        let connection = try await connector.connect()
+        if let info = connection.tls {
+            step("tls: connected, \(info.version) \(info.cipher), peer \(info.peerCommonName ?? "-"), verified=\(info.peerVerified ? "yes" : "no")")
+        }
+        try await connection.write("hello over TLS")
+        let reply = try await readExactly(connection, count: 14)
+        step("tls: echoed back: \"\(String(decoding: reply, as: UTF8.self))\"")
+        try await connection.shutdown(.output)  // close_notify, then FIN
+        _ = try await connection.read()
+        try await connection.close()
+        _ = await echo.result
+        await server.close()
     }
 
     private func readExactly(_ connection: Connection, count: Int) async throws(InetError) -> [UInt8] {

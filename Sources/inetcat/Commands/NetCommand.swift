@@ -45,8 +45,11 @@ struct NetCommand: ParsableCommand {
     @Flag(name: [.short, .long], help: "Print connection details to stderr.")
     var verbose = false
 
+    @OptionGroup(title: "TLS")
+    var tls: TLSOptions
+
     var options: InetOptions {
-        var o: InetOptions = []
+        var o: InetOptions = tls.options
         if preferIpv6 { o.insert(.preferIPv6) }
         if nodelay { o.insert(.noDelay) }
         if keepalive { o.insert(.keepAlive) }
@@ -75,6 +78,7 @@ struct NetCommand: ParsableCommand {
         }
         if !listen, bind != nil { throw ValidationError("--bind needs --listen; use --local-address to bind a client") }
         if !listen, echo || keepOpen { throw ValidationError("--echo and --keep-open need --listen") }
+        try tls.validate(listening: listen)
     }
 
     func run() throws {
@@ -91,8 +95,12 @@ struct NetCommand: ParsableCommand {
             host: host, port: port, protocol: proto, timeout: .milliseconds(Int64(timeout * 1000)),
             options: options, localAddress: localAddress, localPort: localPort)
         connector.ioTimeout = .none
+        connector.credentials = tls.credentials
         let connection = try connector.blocking.connect()
-        if verbose { Output.line("connected: local=\(connection.localAddress) remote=\(connection.remoteAddress)") }
+        if verbose {
+            Output.line("connected: local=\(connection.localAddress) remote=\(connection.remoteAddress)")
+            if let info = connection.tls { Output.line(TLSOptions.describe(info)) }
+        }
         try Pump.run(connection, udpIdle: .milliseconds(Int64(timeout * 1000)))
         try connection.blocking.close()
     }

@@ -7,7 +7,9 @@ struct Serve {
     let port: Int
 
     func run() throws(InetError) {
-        let listener = try Listener(address: command.bind, port: port, protocol: command.proto, options: command.options)
+        let listener = try Listener(
+            address: command.bind, port: port, protocol: command.proto, options: command.options.subtracting([.secure]),
+            tls: command.tls.serverConfiguration)
         if command.verbose { Output.line("listening: \(listener.localAddress)") }
         switch command.proto {
         case .tcp: try serveStreams(listener)
@@ -20,6 +22,7 @@ struct Serve {
             let connection = try listener.blocking.accept()
             if command.verbose {
                 Output.line("accepted: local=\(connection.localAddress) remote=\(connection.remoteAddress)")
+                if let info = connection.tls { Output.line(TLSOptions.describe(info)) }
             }
             if command.echo && command.keepOpen {
                 WorkerThread.start {

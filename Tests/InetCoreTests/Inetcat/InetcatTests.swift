@@ -110,7 +110,8 @@ import Testing
         let demo = try Peer([Self.inetcat, "demo"])
         #expect(try demo.finish() == 0, "\(demo.stderrText)")
         for step in ["listening on 127.0.0.1:", "async: connected", "echoed back: \"hello from async/await\"",
-                     "blocking: connected", "udp: sent \"ping\"", "server answered \"pong\"", "code 10061", "done"] {
+                     "blocking: connected", "udp: sent \"ping\"", "server answered \"pong\"",
+                     "tls: connected, TLSv1.3", "verified=yes", "tls: echoed back: \"hello over TLS\"", "code 10061", "done"] {
             #expect(demo.stdoutText.contains(step), "missing '\(step)' in:\n\(demo.stdoutText)")
         }
     }
