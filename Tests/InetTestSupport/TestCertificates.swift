@@ -79,7 +79,9 @@ public enum TestCertificates {
         }
         var safes: OpaquePointer? = nil
         PKCS12_add_safe(&safes, bags, -1, 2048, password)
+        cinet_sk_bag_pop_free(bags)
         let p12 = PKCS12_add_safes(safes, 0)
+        cinet_sk_pkcs7_pop_free(safes)
         PKCS12_set_mac(p12, password, -1, nil, 0, 2048, nil)
         let out = BIO_new_file(path, "w")
         i2d_PKCS12_bio(out, p12)

@@ -21,6 +21,7 @@ final class ConnectOperation {
     private var finished = false
     /// The winning socket while its TLS handshake runs (secure connects only).
     private var handshaking: ConnectionCore?
+    private var handshakingIndex: Int?
 
     private init(plan: ConnectPlan, completion: Completion<Connection>) {
         self.plan = plan
@@ -142,7 +143,9 @@ final class ConnectOperation {
     private func openSocket(for address: SocketAddress) throws(InetError) -> SocketDescriptor {
         let descriptor = try SocketDescriptor(
             family: address.family, protocol: plan.proto, closeOnExec: plan.options.contains(.noInherit))
-        try descriptor.apply(plan.options, protocol: plan.proto)
+        // TLS writes whole records; with Nagle, the first record after the handshake would wait
+        // for a delayed ACK (40 ms). Secure connections always set TCP_NODELAY.
+        try descriptor.apply(plan.tlsContext == nil ? plan.options : plan.options.union(.noDelay), protocol: plan.proto)
         let bindIP = plan.localBind ?? .any(address.family, port: 0)
         switch plan.localPortMode {
         case .any:
@@ -202,6 +205,7 @@ final class ConnectOperation {
             do throws(TLSError) {
                 let engine = try TLSEngine(context: context, serverName: plan.host)
                 handshaking = core
+                handshakingIndex = index
                 core.startHandshake(engine, owner: .connect(self))
             } catch {
                 core.closeNow(nil)
@@ -224,6 +228,7 @@ final class ConnectOperation {
         case .success:
             completion.succeed(Connection(core: core, host: plan.host, ioTimeout: plan.ioTimeout))
         case .failure(var error):
+            if let index = handshakingIndex { failures[index] = error.code }
             error.resolution = resolution
             error.attempts = attemptRecords()
             completion.fail(error)
@@ -234,6 +239,7 @@ final class ConnectOperation {
         if let core = handshaking {
             handshaking = nil
             core.closeNow(nil)
+            if let index = handshakingIndex { failures[index] = .timedOut }
             var error = InetError(
                 .timedOut, "TLS handshake with \(plan.host) port \(plan.port) did not finish within \(plan.timeout)", host: plan.host)
             error.resolution = resolution

@@ -346,6 +346,19 @@ final class ConnectionCore {
         closeNow(InetError(.connectionAborted, "connection aborted locally"))
     }
 
+    /// A graceful local close first discards what the app left unread (at most 1 MiB): closing a
+    /// socket with unread bytes makes the kernel send RST instead of FIN, and the peer would see
+    /// a reset (e.g. after unread TLS session tickets) rather than a clean close.
+    private func discardUnreadInput() {
+        guard let fd = descriptor?.raw, !isDatagram else { return }
+        var budget = 1 << 20
+        while budget > 0 {
+            let n = Glibc.recv(fd, loop.scratch.baseAddress, loop.scratch.count, Int32(MSG_DONTWAIT))
+            if n <= 0 { return }
+            budget -= n
+        }
+    }
+
     /// Ends the connection with `error` (every waiter fails with it) and closes the socket.
     func fail(_ error: InetError) {
         if failure == nil { failure = error }
@@ -360,6 +373,7 @@ final class ConnectionCore {
         phase = .closed
         if let token { loop.deregister(token) }
         token = nil
+        if error == nil { discardUnreadInput() }
         descriptor = nil  // closes the fd
         closeTimer?.cancel()
         writeQueue.removeAll()

@@ -121,7 +121,9 @@ final class ListenerCore {
     private func hand(_ raw: Int32, to completion: Completion<Connection>) {
         let descriptor = SocketDescriptor(taking: raw)
         do throws(InetError) {
-            try descriptor.apply(options.intersection([.keepAlive, .noDelay, .dontRoute]), protocol: .tcp)
+            // TLS connections always get TCP_NODELAY (see ConnectOperation.openSocket).
+            let socketOptions = options.intersection([.keepAlive, .noDelay, .dontRoute])
+            try descriptor.apply(tlsContext == nil ? socketOptions : socketOptions.union(.noDelay), protocol: .tcp)
         } catch {
             return completion.fail(error)
         }

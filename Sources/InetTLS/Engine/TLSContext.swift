@@ -84,6 +84,9 @@ public final class TLSContext: @unchecked Sendable {
             throw TLSError(.credentialsInvalid, "a TLS server needs a certificateStore with its certificate and key")
         }
         if configuration.role == .server {
+            // No resumption yet, so no TLS 1.3 session tickets: unread tickets would also make
+            // clients that close without reading reset the connection instead of closing it.
+            _ = SSL_CTX_set_num_tickets(context, 0)
             let id: [UInt8] = Array("inet".utf8)
             _ = SSL_CTX_set_session_id_context(context, id, UInt32(id.count))
         }

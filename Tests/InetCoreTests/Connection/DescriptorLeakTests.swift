@@ -1,3 +1,5 @@
+import InetTLS
+import InetTestSupport
 import Testing
 @testable import InetCore
 
@@ -24,6 +26,29 @@ import Testing
             try await client.write("x")
             #expect(try await server.read() == [UInt8(ascii: "x")])
             try await client.close()
+            #expect(try await server.read().isEmpty)
+            try await server.close()
+        }
+        #expect(TestSupport.openDescriptorCount() == before)
+    }
+}
+
+extension DescriptorLeakTests {
+    @Test func thousandTLSHandshakesLeaveNoDescriptor() async throws {
+        let tls = TLSConfiguration(role: .server, credentials: SecurityCredentials(certificateStore: TestCertificates.path("server-bundle.pem")))
+        let listener = try Listener(address: "127.0.0.1", port: 0, tls: tls)
+        let port = Int(listener.localAddress.port)
+        // Warm up: contexts cached, loops and resolver threads started.
+        _ = try await SecureConnectTests.connector(port).connect()
+        _ = try await listener.accept()
+
+        let before = TestSupport.openDescriptorCount()
+        for i in 0..<1000 {
+            let client = try await SecureConnectTests.connector(port).connect()
+            let server = try await listener.accept()
+            try await client.write([UInt8(truncatingIfNeeded: i)])
+            #expect(try await server.read() == [UInt8(truncatingIfNeeded: i)])
+            try await client.close()  // close_notify, then close
             #expect(try await server.read().isEmpty)
             try await server.close()
         }

@@ -54,11 +54,52 @@ import Testing
         }
     }
 
+    @Test func tls10ServerNeedsSecureFallback() async throws {
+        let legacy = ["-tls1", "-cipher", "DEFAULT@SECLEVEL=0"]
+        do {
+            let (server, port) = try Self.sServer(extra: legacy)
+            defer { server.stop() }
+            await #expect { _ = try await Self.connector(port).connect() } throws: { error in
+                guard let error = error as? InetError else { return false }
+                return error.code == .tlsProtocolVersion && error.attempts.first?.failure == .tlsProtocolVersion
+            }
+        }
+        let (server, port) = try Self.sServer(extra: legacy)
+        defer { server.stop() }
+        let connection = try await Self.connector(port, options: [.secure, .secureFallback]).connect()
+        #expect(connection.tls?.version == "TLSv1")
+        #expect(connection.tls?.peerVerified == true)
+    }
+
     @Test func ipLiteralIsVerifiedAgainstIPSubjectAltNames() async throws {
         let (server, port) = try Self.sServer()
         defer { server.stop() }
         let connection = try await Self.connector(port, host: "127.0.0.1").connect()
         #expect(connection.tls?.peerVerified == true)
+    }
+
+    @Test func sniSelectsTheServersCertificate() async throws {
+        // s_server presents other.example's certificate unless the client sends SNI "localhost".
+        let (server, port) = try Self.sServer("other.pem", key: "other.key", extra: [
+            "-servername", "localhost", "-cert2", TestCertificates.path("server.pem"), "-key2", TestCertificates.path("server.key"),
+        ])
+        defer { server.stop() }
+        let connection = try await Self.connector(port, host: "localhost").connect()
+        #expect(connection.tls?.peerCommonName == "localhost")
+    }
+
+    @Test func pinsAtTheConnector() async throws {
+        let (good, goodPort) = try Self.sServer()
+        defer { good.stop() }
+        var credentials = Self.trustCA
+        credentials.pinnedKeys = [try EnginePin.of("server.pem")]
+        _ = try await Self.connector(goodPort, credentials: credentials).connect()
+        let (bad, badPort) = try Self.sServer()
+        defer { bad.stop() }
+        credentials.pinnedKeys = [try EnginePin.of("other.pem")]
+        await #expect { _ = try await Self.connector(badPort, credentials: credentials).connect() } throws: {
+            ($0 as? InetError)?.code == .certificatePinMismatch
+        }
     }
 
     @Test func trustedSiteConnectsWithoutValidation() async throws {
