@@ -21,6 +21,13 @@ enum TestSupport {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).count
     }
 
+    /// Open descriptors as "fd -> what" (e.g. `7 -> socket:[123]`), so a test can tell the ones it
+    /// opened from ones that earlier tests are still closing (those only ever disappear).
+    static func openDescriptors() -> Set<String> {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return Set(names.map { "\($0) -> \((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) ?? "?")" })
+    }
+
     /// A 64-bit FNV-1a-style hash over 8-byte words, for comparing large transfers cheaply.
     /// Chunk boundaries matter, so both sides hash per received/sent stream through `Stream`.
     struct Checksum: Equatable {
