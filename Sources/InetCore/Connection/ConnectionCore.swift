@@ -9,19 +9,22 @@ import InetTLS
 /// Reads are on demand: bytes are taken from the kernel only when a read is pending, so a slow
 /// reader pushes back through TCP flow control. Writes try the syscall first and queue the rest.
 final class ConnectionCore {
+    // Split by concern: this file (state, events, reads, writes), +Close (half-close, close,
+    // failure), +TLS (handshake and ciphertext). Stored state is module-internal for those
+    // extensions; like every method, it is touched only on `loop`'s thread.
     let loop: EventLoop
     let proto: InetProtocol
     var phase: ConnectionPhase
     var descriptor: SocketDescriptor?
-    private var token: RegistrationToken?
+    var token: RegistrationToken?
 
     /// Edge-triggered readiness, cleared only by `EAGAIN`.
     var readable = true
     private(set) var writable = false
     var readEOF = false
-    private var output = OutputState.open
+    var output = OutputState.open
     /// The error that ended the connection, reported to every later operation.
-    private var failure: InetError?
+    var failure: InetError?
     /// The TLS session of a secure connection (ciphertext on the socket, plaintext to callers).
     var tls: TLSEngine?
     /// close_notify has been queued (before FIN on shutdown, before close).
@@ -29,14 +32,14 @@ final class ConnectionCore {
     /// Reported to callers in errors ("host" as the caller named it).
     var host: String?
 
-    private var writeQueue = WriteQueue()
+    var writeQueue = WriteQueue()
     /// Reads waiting for data; the payload is the largest chunk wanted.
-    private var pendingReads = WaitQueue<Int, [UInt8]>()
+    var pendingReads = WaitQueue<Int, [UInt8]>()
     /// Writes waiting for room in the queue (backpressure); their bytes are not accepted yet.
-    private var pendingWrites = WaitQueue<[UInt8], Void>()
-    private var shutdownWaiters: [Completion<Void>] = []
-    private var closeWaiters: [Completion<Void>] = []
-    private var closeTimer: ScheduledTask?
+    var pendingWrites = WaitQueue<[UInt8], Void>()
+    var shutdownWaiters: [Completion<Void>] = []
+    var closeWaiters: [Completion<Void>] = []
+    var closeTimer: ScheduledTask?
 
     /// Above this many queued bytes, writers wait; they resume below `lowWater`.
     let highWater: Int
@@ -134,7 +137,7 @@ final class ConnectionCore {
     func cancelRead(_ id: UInt64, _ error: InetError) { pendingReads.fail(id: id, error) }
 
     /// Serves pending reads from the socket while it has data.
-    private func serviceReads() {
+    func serviceReads() {
         while let request = pendingReads.first {
             if readEOF, !isDatagram {
                 pendingReads.completeFirst(.success([]))
@@ -257,137 +260,6 @@ final class ConnectionCore {
             waiting.completion.complete(accept(waiting.payload))
             if isClosed { return }
         }
-    }
-
-    // MARK: half-close and close
-
-    /// Sends FIN once queued bytes are out; later writes fail with `alreadyShutdown`.
-    func shutdownOutput(_ completion: Completion<Void>) {
-        if let failure { return completion.fail(failure) }
-        switch phase {
-        case .open: break
-        case .connecting, .handshaking, .closing, .closed:
-            return completion.fail(InetError(.connectionClosed, "connection closed"))
-        }
-        switch output {
-        case .shutDown: return completion.succeed(())
-        case .shutdownPending: shutdownWaiters.append(completion)
-        case .open:
-            output = .shutdownPending
-            shutdownWaiters.append(completion)
-            if writeQueue.isEmpty && pendingWrites.isEmpty { queueDrained() }
-        }
-    }
-
-    /// Stops reading: later reads return end-of-stream.
-    func shutdownInput() {
-        guard let fd = descriptor?.raw else { return }
-        _ = Glibc.shutdown(fd, CINET_SHUT_RD)
-        readEOF = true
-        serviceReads()
-    }
-
-    /// Closes once queued bytes are sent (or at `deadline`, failing with `timedOut`).
-    func close(deadline: Deadline?, _ completion: Completion<Void>?) {
-        switch phase {
-        case .closed:
-            completion?.succeed(())
-            return
-        case .connecting, .handshaking:
-            closeNow(nil)
-            completion?.succeed(())
-            return
-        case .closing:
-            if let completion { closeWaiters.append(completion) }
-            return
-        case .open:
-            break
-        }
-        phase = .closing
-        if let completion { closeWaiters.append(completion) }
-        pendingReads.failAll(InetError(.connectionClosed, "connection closed locally"))
-        if writeQueue.isEmpty && pendingWrites.isEmpty {
-            queueDrained()
-        } else if let deadline {
-            closeTimer = loop.scheduleInLoop(at: deadline) { [weak self] in
-                guard let self else { return }
-                self.fail(InetError(
-                    .timedOut, "close timed out with \(self.writeQueue.byteCount) queued bytes the peer did not take"))
-            }
-        }
-    }
-
-    private func queueDrained() {
-        let ending: Bool = {
-            if case .shutdownPending = output { return true }
-            if case .closing = phase { return true }
-            return false
-        }()
-        // A secure connection says close_notify before FIN or close; wait for it to go out.
-        if ending, queueCloseNotify() { return }
-        if case .shutdownPending = output, let fd = descriptor?.raw {
-            _ = Glibc.shutdown(fd, CINET_SHUT_WR)
-            output = .shutDown
-            let waiters = shutdownWaiters
-            shutdownWaiters = []
-            for waiter in waiters { waiter.succeed(()) }
-        }
-        if case .closing = phase, pendingWrites.isEmpty {
-            closeNow(nil)
-        }
-    }
-
-    /// Closes at once with an RST (`SO_LINGER` 0); queued bytes are dropped.
-    func abort() {
-        if let fd = descriptor?.raw {
-            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
-            _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-        }
-        closeNow(InetError(.connectionAborted, "connection aborted locally"))
-    }
-
-    /// A graceful local close first discards what the app left unread (at most 1 MiB): closing a
-    /// socket with unread bytes makes the kernel send RST instead of FIN, and the peer would see
-    /// a reset (e.g. after unread TLS session tickets) rather than a clean close.
-    private func discardUnreadInput() {
-        guard let fd = descriptor?.raw, !isDatagram else { return }
-        var budget = 1 << 20
-        while budget > 0 {
-            let n = Glibc.recv(fd, loop.scratch.baseAddress, loop.scratch.count, Int32(MSG_DONTWAIT))
-            if n <= 0 { return }
-            budget -= n
-        }
-    }
-
-    /// Ends the connection with `error` (every waiter fails with it) and closes the socket.
-    func fail(_ error: InetError) {
-        if failure == nil { failure = error }
-        closeNow(error)
-    }
-
-    /// Closes the socket now. Waiters fail with `error`, or with `connectionClosed` when nil;
-    /// close waiters succeed when nil.
-    func closeNow(_ error: InetError?) {
-        if case .closed = phase { return }
-        let handshakeOwner: HandshakeOwner? = if case .handshaking(let owner) = phase { owner } else { nil }
-        phase = .closed
-        if let token { loop.deregister(token) }
-        token = nil
-        if error == nil { discardUnreadInput() }
-        descriptor = nil  // closes the fd
-        closeTimer?.cancel()
-        writeQueue.removeAll()
-        let closed = error ?? InetError(.connectionClosed, "connection closed locally")
-        pendingReads.failAll(closed)
-        pendingWrites.failAll(closed)
-        let shutdowns = shutdownWaiters, closes = closeWaiters
-        shutdownWaiters = []
-        closeWaiters = []
-        for s in shutdowns { s.fail(closed) }
-        for c in closes {
-            if let error { c.fail(error) } else { c.succeed(()) }
-        }
-        if let handshakeOwner { notifyHandshakeEnded(handshakeOwner, .failure(closed)) }
     }
 
     /// Why a new read or write cannot start now, if it cannot.

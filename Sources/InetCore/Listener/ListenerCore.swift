@@ -65,46 +65,57 @@ final class ListenerCore {
 
     func cancel(_ id: UInt64, _ error: InetError) { pending.fail(id: id, error) }
 
+    private enum AcceptOutcome {
+        case accepted(Int32)
+        case wouldBlock
+        case failed(InetError)
+    }
+
+    /// One `accept4`, retrying the errors that concern only the connection being accepted.
+    private func acceptOne() -> AcceptOutcome {
+        guard let fd = descriptor?.raw else { return .wouldBlock }
+        while true {
+            let accepted = cinet_accept(fd, nil, nil, options.contains(.noInherit) ? 1 : 0)
+            if accepted >= 0 { return .accepted(accepted) }
+            let e = cinet_errno()
+            switch e {
+            case EINTR, ECONNABORTED, EPROTO: continue
+            case EAGAIN:
+                acceptable = false
+                return .wouldBlock
+            default:
+                // EMFILE and the like: reported to one waiter; the next accept tries again.
+                return .failed(InetError.system("accept", errno: e))
+            }
+        }
+    }
+
     private func serviceAccepts() {
         if tlsContext != nil { return serviceTLSAccepts() }
-        while !pending.isEmpty, acceptable, let fd = descriptor?.raw {
-            let accepted = cinet_accept(fd, nil, nil, options.contains(.noInherit) ? 1 : 0)
-            if accepted < 0 {
-                let e = cinet_errno()
-                switch e {
-                case EINTR, ECONNABORTED, EPROTO: continue
-                case EAGAIN: acceptable = false
-                default:
-                    // EMFILE and the like: fail this accept clearly; the next one tries again.
-                    pending.completeFirst(.failure(InetError.system("accept", errno: e)))
-                    return
-                }
-                continue
+        while !pending.isEmpty, acceptable {
+            switch acceptOne() {
+            case .accepted(let fd): hand(fd, to: pending.removeFirst().completion)
+            case .wouldBlock: return
+            case .failed(let error): return pending.completeFirst(.failure(error))
             }
-            hand(accepted, to: pending.removeFirst().completion)
         }
     }
 
     /// TLS: accepts while under the bound, whether or not anyone waits yet.
     private func serviceTLSAccepts() {
-        while acceptable, handshakesInFlight + ready.count < Self.maxTLSAhead, let fd = descriptor?.raw {
-            let accepted = cinet_accept(fd, nil, nil, options.contains(.noInherit) ? 1 : 0)
-            if accepted < 0 {
-                let e = cinet_errno()
-                switch e {
-                case EINTR, ECONNABORTED, EPROTO: continue
-                case EAGAIN: acceptable = false
-                default:
-                    if !pending.isEmpty { pending.completeFirst(.failure(InetError.system("accept", errno: e))) }
-                    return
-                }
-                continue
+        while acceptable, handshakesInFlight + ready.count < Self.maxTLSAhead {
+            switch acceptOne() {
+            case .accepted(let fd):
+                handshakesInFlight += 1
+                let me = UnsafeTransfer(self), loop = self.loop
+                hand(fd, to: .callback { result in
+                    loop.execute { me.value.handshakeEnded(result) }
+                })
+            case .wouldBlock: return
+            case .failed(let error):
+                if !pending.isEmpty { pending.completeFirst(.failure(error)) }
+                return
             }
-            handshakesInFlight += 1
-            let me = UnsafeTransfer(self), loop = self.loop
-            hand(accepted, to: .callback { result in
-                loop.execute { me.value.handshakeEnded(result) }
-            })
         }
     }
 
