@@ -60,6 +60,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "InetEventsTests",
+            dependencies: ["InetEvents", "InetCore", "InetTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "InetCoreTests",
             // inetcat is a dependency so the binary the tests run is always built first.
             dependencies: ["InetCore", "CInetLinux", "inetcat", "InetTestSupport"],

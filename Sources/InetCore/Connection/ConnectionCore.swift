@@ -20,7 +20,7 @@ final class ConnectionCore {
 
     /// Edge-triggered readiness, cleared only by `EAGAIN`.
     var readable = true
-    private(set) var writable = false
+    var writable = false
     var readEOF = false
     var output = OutputState.open
     /// The error that ended the connection, reported to every later operation.
@@ -31,6 +31,10 @@ final class ConnectionCore {
     var closeNotifySent = false
     /// Reported to callers in errors ("host" as the caller named it).
     var host: String?
+    /// The event layer listening to this connection (InetEvents), if any.
+    var eventSink: ConnectionEventSink?
+    /// The peer's close or reset was reported to the sink (once).
+    var peerCloseReported = false
 
     var writeQueue = WriteQueue()
     /// Reads waiting for data; the payload is the largest chunk wanted.
@@ -96,10 +100,17 @@ final class ConnectionCore {
             if readiness.readable {
                 readable = true
                 serviceReads()
+                eventSink?.connectionReadable()
             }
             if readiness.writable {
                 writable = true
                 flushWrites()
+                eventSink?.connectionWritable()
+            }
+            if readiness.hangup || readiness.error, let sink = eventSink, !peerCloseReported, !isClosed {
+                peerCloseReported = true
+                let pending = descriptor?.pendingError ?? 0
+                sink.connectionPeerClosed(pending == 0 ? nil : InetError.system("connection to \(remoteDescription)", errno: pending, host: host))
             }
         case .closed:
             break

@@ -73,6 +73,9 @@ public final class TLSEngine {
     /// Hands ciphertext received from the peer to the engine.
     public func feed(_ ciphertext: [UInt8]) { ciphertext.withUnsafeBytes { feed($0) } }
 
+    /// True when plaintext (or unprocessed ciphertext) is buffered inside the engine.
+    public var hasBufferedInput: Bool { SSL_pending(ssl) > 0 || BIO_ctrl_pending(input) > 0 }
+
     /// Bytes of ciphertext waiting to be sent.
     public var pendingOutput: Int { Int(BIO_ctrl_pending(output)) }
 

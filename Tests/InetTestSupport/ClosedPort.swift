@@ -1,13 +1,14 @@
 import Glibc
-import Testing
 
 /// A loopback TCP port that is bound but not listening: connects to it are refused, and no other
 /// socket (not even an ephemeral client port, which could self-connect) can take it meanwhile.
-final class ClosedPort {
+public final class ClosedPort {
     let fd: Int32
-    let port: Int
+    /// The port.
+    public let port: Int
 
-    init() throws {
+    /// Binds 127.0.0.1:0 without listening.
+    public init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.fd = fd
         var address = sockaddr_in()
@@ -19,10 +20,13 @@ final class ClosedPort {
         }
         guard bound else {
             close(fd)
-            throw PeerError("cannot bind a placeholder socket")
+            throw ClosedPortError()
         }
         port = Int(UInt16(bigEndian: address.sin_port))
     }
 
     deinit { close(fd) }
 }
+
+/// Binding the placeholder socket failed.
+public struct ClosedPortError: Error {}

@@ -1,0 +1,115 @@
+import CInetLinux
+import Glibc
+import InetTLS
+
+/// Non-blocking reads and writes for event-driven callers (delegates, the legacy API): they
+/// return at once with bytes, end of stream or would-block. Loop thread only.
+extension ConnectionCore {
+    func tryRead(into buffer: UnsafeMutableRawBufferPointer) -> Result<TryReadResult, InetError> {
+        if let failure { return .failure(failure) }
+        switch phase {
+        case .open: break
+        case .connecting, .handshaking: return .failure(InetError(.notConnected, "not connected yet"))
+        case .closing, .closed: return .failure(InetError(.connectionClosed, "connection closed locally"))
+        }
+        if readEOF { return .success(.endOfStream) }
+        if let tls { return tryReadTLS(tls, into: buffer) }
+        guard let fd = descriptor?.raw else { return .failure(InetError(.connectionClosed, "connection closed")) }
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n > 0 || (n == 0 && isDatagram && buffer.count > 0) { return .success(.bytes(n)) }
+            if n == 0 {
+                readEOF = true
+                return .success(.endOfStream)
+            }
+            let e = cinet_errno()
+            if e == EINTR { continue }
+            if e == EAGAIN {
+                readable = false
+                return .success(.wouldBlock)
+            }
+            let error = InetError.system("read from \(remoteAddress?.description ?? "peer")", errno: e, host: host)
+            if !isDatagram { fail(error) }
+            return .failure(error)
+        }
+    }
+
+    private func tryReadTLS(_ tls: TLSEngine, into buffer: UnsafeMutableRawBufferPointer) -> Result<TryReadResult, InetError> {
+        while true {
+            let result: TLSEngine.ReadResult
+            do throws(TLSError) { result = try tls.read(into: buffer) } catch {
+                flushTLSOutput()
+                let failure = InetError(error, host: host)
+                fail(failure)
+                return .failure(failure)
+            }
+            flushTLSOutput()
+            switch result {
+            case .bytes(let n): return .success(.bytes(n))
+            case .closed:
+                readEOF = true
+                return .success(.endOfStream)
+            case .needsInput:
+                switch readTLSInput(tls) {
+                case .fed: continue
+                case .wouldBlock: return .success(.wouldBlock)
+                case .endOfStream:
+                    readEOF = true
+                    return .success(.endOfStream)
+                case .failed(let error):
+                    fail(error)
+                    return .failure(error)
+                }
+            }
+        }
+    }
+
+    /// True when a read would return bytes (or end of stream) without waiting.
+    var hasInputWaiting: Bool {
+        if readEOF { return true }
+        if let tls, tls.hasBufferedInput { return true }
+        guard let fd = descriptor?.raw else { return false }
+        var count: Int32 = 0
+        return ioctl(fd, UInt(FIONREAD), &count) == 0 && count > 0
+    }
+
+    func tryWrite(_ bytes: UnsafeRawBufferPointer) -> Result<TryWriteResult, InetError> {
+        if let failure { return .failure(failure) }
+        switch phase {
+        case .open: break
+        case .connecting, .handshaking: return .failure(InetError(.notConnected, "not connected yet"))
+        case .closing, .closed: return .failure(InetError(.connectionClosed, "connection closed locally"))
+        }
+        guard case .open = output else { return .failure(InetError(.alreadyShutdown, "cannot write after shutdown(.output)")) }
+        if isDatagram, bytes.count > Self.maxDatagram {
+            return .failure(InetError(.messageTooLong, "a UDP datagram holds at most \(Self.maxDatagram) bytes; got \(bytes.count)"))
+        }
+        if let tls {
+            // Ciphertext goes through the queue; refuse only while it is over the limit.
+            guard writeQueue.byteCount < highWater else { return .success(.wouldBlock) }
+            do throws(TLSError) { try tls.write(bytes) } catch {
+                let failure = InetError(error, host: host)
+                fail(failure)
+                return .failure(failure)
+            }
+            switch enqueueWire(tls.takeOutput()) {
+            case .success: return .success(.wrote(bytes.count))
+            case .failure(let error): return .failure(error)
+            }
+        }
+        guard writeQueue.isEmpty, writable, let fd = descriptor?.raw else { return .success(.wouldBlock) }
+        while true {
+            let sent = cinet_send(fd, bytes.baseAddress, bytes.count)
+            if sent >= 0 { return .success(.wrote(sent)) }
+            let e = cinet_errno()
+            if e == EINTR { continue }
+            if e == EAGAIN {
+                writable = false
+                return .success(.wouldBlock)
+            }
+            let error = InetError.system("write to \(remoteAddress?.description ?? "peer")", errno: e, host: host)
+            if !isDatagram { fail(error) }
+            return .failure(error)
+        }
+    }
+}

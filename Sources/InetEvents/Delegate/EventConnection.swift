@@ -1,0 +1,102 @@
+public import InetCore
+
+/// A connection driven by events: made by ``InetCore/Connector/connect(delegate:)``, reported to
+/// a ``ConnectionDelegate``, used with non-blocking reads and writes.
+///
+/// The handle lives until it is closed (or its connect fails), even if the application drops it,
+/// because events are still due; call ``close()`` to end it. On its loop thread (inside delegate
+/// callbacks) every call is direct and allocation-free; from other threads it hops to the loop
+/// and waits.
+public final class EventConnection: @unchecked Sendable {
+    // Safe: `dispatcher` and the connection are touched only on `eventLoop`; every public method
+    // runs its work there (directly, or through runOnLoop).
+    /// The loop that delivers this connection's events.
+    public let eventLoop: EventLoop
+    let dispatcher: EventDispatcher
+
+    init(eventLoop: EventLoop, dispatcher: EventDispatcher) {
+        self.eventLoop = eventLoop
+        self.dispatcher = dispatcher
+    }
+
+    private struct Unchecked<T>: @unchecked Sendable {  // safe: used only on the loop by runOnLoop
+        let value: T
+    }
+
+    /// Reads what is there into `buffer` without waiting.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(InetError) -> TryReadResult {
+        let (dispatcher, raw) = (self.dispatcher, Unchecked(value: buffer))
+        return try runOnLoop(eventLoop, "read") {
+            guard let connection = dispatcher.connection else {
+                return .failure(InetError(.notConnected, "not connected (wait for the connect event)"))
+            }
+            let result = connection.tryReadOnLoop(into: raw.value)
+            if case .success(let outcome) = result { dispatcher.didRead(outcome) }
+            return result
+        }
+    }
+
+    /// Writes what the socket takes now (a partial write returns fewer bytes), without waiting.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(InetError) -> TryWriteResult {
+        let (dispatcher, raw) = (self.dispatcher, Unchecked(value: bytes))
+        return try runOnLoop(eventLoop, "write") {
+            guard let connection = dispatcher.connection else {
+                return .failure(InetError(.notConnected, "not connected (wait for the connect event)"))
+            }
+            let result = connection.tryWriteOnLoop(raw.value)
+            if case .success(let outcome) = result { dispatcher.didWrite(outcome, offered: raw.value.count) }
+            return result
+        }
+    }
+
+    /// Writes what the socket takes now of `bytes`.
+    public func write(_ bytes: [UInt8]) throws(InetError) -> TryWriteResult {
+        let result: Result<TryWriteResult, InetError> = bytes.withUnsafeBytes { raw in
+            do throws(InetError) { return .success(try write(raw)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// Stops event delivery; when it returns, no event is being or will be delivered until
+    /// ``enableEvents()``.
+    public func disableEvents() throws(InetError) {
+        let dispatcher = self.dispatcher
+        try runOnLoop(eventLoop, "disableEvents") { dispatcher.setEnabled(false); return .success(()) }
+    }
+
+    /// Resumes event delivery, re-firing a read event when data is waiting.
+    public func enableEvents() throws(InetError) {
+        let dispatcher = self.dispatcher
+        try runOnLoop(eventLoop, "enableEvents") { dispatcher.setEnabled(true); return .success(()) }
+    }
+
+    /// Closes the connection (queued bytes are still sent). No event follows a local close.
+    public func close() throws(InetError) {
+        let dispatcher = self.dispatcher
+        try runOnLoop(eventLoop, "close") {
+            dispatcher.connection?.closeOnLoop()
+            dispatcher.finish()
+            return .success(())
+        }
+    }
+
+    /// The connected connection's addresses and TLS facts, once connected.
+    public var connection: Connection? {
+        let dispatcher = self.dispatcher
+        return try? runOnLoop(eventLoop, "connection") { .success(dispatcher.connection) }
+    }
+}
+
+extension Connector {
+    /// Starts connecting and returns at once (`InetAsyncConnectEx`). The delegate (held weakly)
+    /// gets the connect event — with the error on failure — and then read, write and disconnect
+    /// events on the connection's loop thread. Bad input throws here, before any socket.
+    public func connect(delegate: any ConnectionDelegate) throws(InetError) -> EventConnection {
+        let dispatcher = EventDispatcher()
+        dispatcher.delegate = delegate
+        let loop = try startConnect { result in dispatcher.connected(result) }
+        let handle = EventConnection(eventLoop: loop, dispatcher: dispatcher)
+        dispatcher.owner = handle
+        return handle
+    }
+}

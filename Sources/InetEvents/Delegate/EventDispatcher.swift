@@ -1,0 +1,130 @@
+import InetCore
+
+/// Turns a connection's readiness into delegate events by the original API's rules.
+/// Invariant: every member is used only on the connection's loop thread.
+final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
+    // Safe: handed between threads only to be used on the connection's loop thread.
+    weak var delegate: (any ConnectionDelegate)?
+    /// The handle given to the delegate. Strong until the connection finishes (local close or a
+    /// failed connect), so the loop can deliver to it even if the application let it go.
+    var owner: EventConnection?
+    var connection: Connection?
+
+    /// Delivery is on (enableEvents/disableEvents); a disconnect turns it off.
+    var enabled = true
+    /// The connection ended locally or the connect failed: nothing more is delivered.
+    var finished = false
+    /// A read event may fire (the app has read since the last one).
+    var readArmed = true
+    /// A write event fires at the next writability (a write would block or was partial).
+    var writeArmed = false
+
+    private var connectDue: InetError?? = nil
+    private var readDue = false
+    private var writeDue = false
+    private var disconnectDue: InetError?? = nil
+    private var delivering = false
+
+    // MARK: from the connect
+
+    func connected(_ result: Result<Connection, InetError>) {
+        switch result {
+        case .success(let connection):
+            self.connection = connection
+            connection.attachEventSink(self)
+            connectDue = .some(nil)
+            writeDue = true  // the write event fires once right after a successful connect
+            if connection.hasInputWaitingOnLoop { readDue = true }
+        case .failure(let error):
+            connectDue = .some(error)
+        }
+        pump()
+    }
+
+    // MARK: from the connection (loop thread)
+
+    override func connectionReadable() {
+        if readArmed { readDue = true }
+        pump()
+    }
+
+    override func connectionWritable() {
+        if writeArmed {
+            writeArmed = false
+            writeDue = true
+        }
+        pump()
+    }
+
+    override func connectionPeerClosed(_ error: InetError?) {
+        if disconnectDue == nil { disconnectDue = .some(error) }
+        pump()
+    }
+
+    // MARK: from the application (loop thread)
+
+    func didRead(_ result: TryReadResult) {
+        guard case .bytes(let n) = result, n > 0 else { return }
+        readArmed = true
+        if connection?.hasInputWaitingOnLoop == true { readDue = true }
+        pump()
+    }
+
+    func didWrite(_ result: TryWriteResult, offered: Int) {
+        switch result {
+        case .wouldBlock: writeArmed = true
+        case .wrote(let n) where n < offered: writeArmed = true
+        case .wrote: break
+        }
+    }
+
+    func setEnabled(_ on: Bool) {
+        enabled = on
+        guard on, !finished else { return }
+        // Re-fire a read when data is waiting.
+        if connection?.hasInputWaitingOnLoop == true {
+            readArmed = true
+            readDue = true
+        }
+        pump()
+    }
+
+    /// Ends delivery for good and lets the handle go.
+    func finish() {
+        finished = true
+        owner = nil
+    }
+
+    // MARK: delivery
+
+    /// Delivers due events in order (connect, read, write, disconnect), one at a time. Called
+    /// again from inside a callback it returns at once; the outer loop delivers what came due.
+    func pump() {
+        guard !delivering else { return }
+        delivering = true
+        defer { delivering = false }
+        while !finished, let delegate, let owner {
+            if let error = connectDue {
+                connectDue = nil
+                delegate.connectionDidConnect(owner, error: error)
+                if error != nil { finish() }  // nothing follows a failed connect
+                continue
+            }
+            guard enabled else { return }
+            if readDue {
+                readDue = false
+                readArmed = false
+                delegate.connectionCanRead(owner)
+            } else if writeDue {
+                writeDue = false
+                delegate.connectionCanWrite(owner)
+            } else if let error = disconnectDue {
+                disconnectDue = nil
+                enabled = false  // a disconnect disables events
+                delegate.connectionDidDisconnect(owner, error: error)
+            } else {
+                return
+            }
+        }
+    }
+}
