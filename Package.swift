@@ -38,7 +38,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "InetEvents", dependencies: ["InetCore"], swiftSettings: strict),
+        .target(
+            name: "InetEvents",
+            dependencies: ["InetCore", "CInetLinux", .product(name: "DequeModule", package: "swift-collections")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "inetcat",
             dependencies: [

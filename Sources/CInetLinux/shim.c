@@ -1,6 +1,7 @@
 #define _GNU_SOURCE 1
 #include "CInetLinux.h"
 #include <string.h>
+#include <sys/syscall.h>
 
 static _Thread_local void *cinet_loop_slot = 0;
 
@@ -20,3 +21,8 @@ void cinet_set_thread_name(const char *name) {
 
 const int CINET_EAI_NODATA = EAI_NODATA;
 const int CINET_EAI_ADDRFAMILY = EAI_ADDRFAMILY;
+
+static _Thread_local uint32_t cinet_last_error_slot = 0;
+uint32_t cinet_thread_id(void) { return (uint32_t)syscall(SYS_gettid); }
+uint32_t cinet_last_error(void) { return cinet_last_error_slot; }
+void cinet_set_last_error(uint32_t code) { cinet_last_error_slot = code; }

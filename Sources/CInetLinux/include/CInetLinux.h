@@ -96,6 +96,11 @@ static inline uint64_t cinet_monotonic_ns(void) {
 void *cinet_current_loop(void);
 void cinet_set_current_loop(void *loop);
 
+// The calling thread's kernel id (gettid), and the legacy API's per-thread last error.
+uint32_t cinet_thread_id(void);
+uint32_t cinet_last_error(void);
+void cinet_set_last_error(uint32_t code);
+
 // getaddrinfo helpers (flags as ints; struct field access stays in Swift).
 static const int CINET_AI_NUMERICHOST = AI_NUMERICHOST;
 static const int CINET_AI_NUMERICSERV = AI_NUMERICSERV;

@@ -25,6 +25,24 @@ extension Connection {
         return core.value.hasInputWaiting
     }
 
+    /// Copies waiting bytes without consuming them.
+    package func tryPeekOnLoop(into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, InetError> {
+        eventLoop.assertInLoop()
+        return core.value.tryPeek(into: buffer)
+    }
+
+    /// The socket descriptor (for polling readiness only), or nil once closed.
+    package var descriptorOnLoop: Int32? {
+        eventLoop.assertInLoop()
+        return core.value.descriptorForPolling
+    }
+
+    /// Starts a half-close on the loop without waiting (FIN after queued bytes).
+    package func shutdownOnLoop(_ direction: ShutdownDirection) {
+        eventLoop.assertInLoop()
+        Connection.shutdown(core.value, direction, .callback { _ in })
+    }
+
     /// Closes now on the loop (graceful: queued bytes still go out); no event follows.
     package func closeOnLoop() {
         eventLoop.assertInLoop()

@@ -64,6 +64,23 @@ extension ConnectionCore {
         }
     }
 
+    /// Copies waiting bytes into `buffer` without consuming them; 0 when none are waiting.
+    func tryPeek(into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, InetError> {
+        if let failure { return .failure(failure) }
+        guard case .open = phase, let fd = descriptor?.raw else { return .failure(InetError(.notConnected, "not connected")) }
+        if let tls {
+            if case .fed = readTLSInput(tls) {}  // take what the socket holds, then look
+            return .success(tls.peek(into: buffer))
+        }
+        let n = Glibc.recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_PEEK | MSG_DONTWAIT))
+        if n >= 0 { return .success(n) }
+        let e = cinet_errno()
+        return e == EAGAIN ? .success(0) : .failure(InetError.system("peek", errno: e, host: host))
+    }
+
+    /// The descriptor, for a caller that polls it for readiness (legacy isReadable/isWritable).
+    var descriptorForPolling: Int32? { descriptor?.raw }
+
     /// True when a read would return bytes (or end of stream) without waiting.
     var hasInputWaiting: Bool {
         if readEOF { return true }

@@ -2,11 +2,11 @@ import Glibc
 
 /// A pthread mutex with a condition variable on the monotonic clock, for threads that must block:
 /// blocking API callers and the resolver pool. Never used on a loop thread.
-final class ConditionLock: @unchecked Sendable {  // safe: the pthread objects are the synchronisation
+package final class ConditionLock: @unchecked Sendable {  // safe: the pthread objects are the synchronisation
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
-    init() {
+    package init() {
         pthread_mutex_init(mutex, nil)
         var attr = pthread_condattr_t()
         pthread_condattr_init(&attr)
@@ -22,12 +22,12 @@ final class ConditionLock: @unchecked Sendable {  // safe: the pthread objects a
         cond.deallocate()
     }
 
-    func lock() { pthread_mutex_lock(mutex) }
-    func unlock() { pthread_mutex_unlock(mutex) }
-    func broadcast() { pthread_cond_broadcast(cond) }
+    package func lock() { pthread_mutex_lock(mutex) }
+    package func unlock() { pthread_mutex_unlock(mutex) }
+    package func broadcast() { pthread_cond_broadcast(cond) }
 
     /// Waits for a signal (the lock must be held). Returns false when `deadline` passed first.
-    func wait(until deadline: Deadline? = nil) -> Bool {
+    package func wait(until deadline: Deadline? = nil) -> Bool {
         guard let deadline else {
             pthread_cond_wait(cond, mutex)
             return true

@@ -15,6 +15,7 @@ public final class EventLoop: @unchecked Sendable {
 
     private struct Incoming {
         var tasks: Deque<@Sendable () -> Void> = []
+        /// An eventfd write is outstanding (set only by the thread that writes it).
         var wakePending = false
         var accepting = true
     }
@@ -65,13 +66,18 @@ public final class EventLoop: @unchecked Sendable {
     /// the task) when the loop has shut down.
     @discardableResult
     public func execute(_ task: @escaping @Sendable () -> Void) -> Bool {
+        // From the loop's own thread no wake-up is needed: the loop looks at its queue again
+        // before it sleeps. `wakePending` means exactly "an eventfd write is outstanding" — setting
+        // it without writing would make later submitters skip their write and the loop sleep on.
+        let onLoop = inEventLoop
         let (accepted, wake) = incoming.withLock { state -> (Bool, Bool) in
             guard state.accepting else { return (false, false) }
             state.tasks.append(task)
-            defer { state.wakePending = true }
-            return (true, !state.wakePending)
+            if onLoop || state.wakePending { return (true, false) }
+            state.wakePending = true
+            return (true, true)
         }
-        if wake && !inEventLoop { selector.wakeUp() }
+        if wake { selector.wakeUp() }
         return accepted
     }
 
@@ -152,7 +158,10 @@ public final class EventLoop: @unchecked Sendable {
             runExpiredTimers()
             let more = runTasks()
             if runState == .stopping { break }
-            let timeout: Int32 = more ? 0 : nextTimeoutMilliseconds()
+            var timeout: Int32 = more ? 0 : nextTimeoutMilliseconds()
+            // Releasing tasks and timers can run deinits that submit work from this thread (which
+            // writes no eventfd): look at the queue once more, last thing before sleeping.
+            if timeout != 0, incoming.withLock({ !$0.tasks.isEmpty }) { timeout = 0 }
             selector.wait(timeoutMilliseconds: timeout) { token, readiness in
                 let t = RegistrationToken(packed: token)
                 let index = Int(t.fd)
@@ -169,13 +178,14 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs the queued tasks once; returns true if more arrived meanwhile.
     private func runTasks() -> Bool {
-        let batch = incoming.withLock { state -> Deque<@Sendable () -> Void> in
+        var batch = incoming.withLock { state -> Deque<@Sendable () -> Void> in
             let tasks = state.tasks
             state.tasks = []
             state.wakePending = false
             return tasks
         }
-        for task in batch { task() }
+        // Each task is released as soon as it has run (its captures' deinits may submit work).
+        while let task = batch.popFirst() { task() }
         return incoming.withLock { !$0.tasks.isEmpty }
     }
 

@@ -202,6 +202,15 @@ public final class TLSEngine {
         }
     }
 
+    /// Copies decrypted bytes into `buffer` without consuming them (what fed ciphertext allows).
+    public func peek(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        var count = 0
+        ERR_clear_error()
+        let ok = SSL_peek_ex(ssl, buffer.baseAddress, buffer.count, &count) == 1
+        _ = OpenSSLErrors.drain()
+        return ok ? count : 0
+    }
+
     /// Queues close_notify for the peer (send ``takeOutput()`` afterwards).
     public func close() {
         ERR_clear_error()

@@ -1,3 +1,4 @@
+import InetTestSupport
 import Glibc
 import Synchronization
 import Testing

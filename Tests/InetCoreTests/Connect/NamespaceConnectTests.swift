@@ -1,3 +1,4 @@
+import InetTestSupport
 import Foundation
 import Testing
 @testable import InetCore

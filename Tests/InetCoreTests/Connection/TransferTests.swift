@@ -1,3 +1,4 @@
+import InetTestSupport
 import Testing
 @testable import InetCore
 

@@ -1,20 +1,19 @@
 import Foundation
 import Glibc
-import Testing
 
 /// A program run as a test peer (socat, nc, inetcat, ip …), with its output read through pipes
 /// under a deadline, so a missing line fails the test instead of hanging it.
-final class Peer: @unchecked Sendable {  // safe: used by one test at a time; buffers touched by that test only
-    let process = Process()
+public final class Peer: @unchecked Sendable {  // safe: used by one test at a time; buffers touched by that test only
+    public let process = Process()
     private let stdoutPipe = Pipe()
     private let stderrPipe = Pipe()
     private let stdinPipe = Pipe()
-    private(set) var stdoutData: [UInt8] = []
-    private(set) var stderrData: [UInt8] = []
-    let command: [String]
+    public private(set) var stdoutData: [UInt8] = []
+    public private(set) var stderrData: [UInt8] = []
+    public let command: [String]
 
     /// Starts `arguments[0]` (searched in PATH) with the rest as arguments.
-    init(_ arguments: [String], stdin: Bool = false) throws {
+    public init(_ arguments: [String], stdin: Bool = false) throws {
         command = arguments
         process.executableURL = URL(fileURLWithPath: try Peer.locate(arguments[0]))
         process.arguments = Array(arguments.dropFirst())
@@ -26,7 +25,7 @@ final class Peer: @unchecked Sendable {  // safe: used by one test at a time; bu
 
     deinit { stop() }
 
-    static func locate(_ name: String) throws -> String {
+    public static func locate(_ name: String) throws -> String {
         if name.hasPrefix("/") { return name }
         for dir in ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"] {
             if access("\(dir)/\(name)", X_OK) == 0 { return "\(dir)/\(name)" }
@@ -35,19 +34,19 @@ final class Peer: @unchecked Sendable {  // safe: used by one test at a time; bu
     }
 
     /// Writes to the peer's stdin.
-    func send(_ bytes: [UInt8]) { stdinPipe.fileHandleForWriting.write(Data(bytes)) }
+    public func send(_ bytes: [UInt8]) { stdinPipe.fileHandleForWriting.write(Data(bytes)) }
     /// Closes the peer's stdin.
-    func closeInput() { try? stdinPipe.fileHandleForWriting.close() }
+    public func closeInput() { try? stdinPipe.fileHandleForWriting.close() }
 
     /// Reads stderr until a line contains `text`; returns that line.
     @discardableResult
-    func waitForStderr(containing text: String, timeout: Duration = .seconds(10)) throws -> String {
+    public func waitForStderr(containing text: String, timeout: Duration = .seconds(10)) throws -> String {
         try waitFor(text, fd: stderrPipe.fileHandleForReading.fileDescriptor, buffer: \.stderrData, timeout: timeout)
     }
 
     /// Reads stdout until it contains `text`.
     @discardableResult
-    func waitForStdout(containing text: String, timeout: Duration = .seconds(10)) throws -> String {
+    public func waitForStdout(containing text: String, timeout: Duration = .seconds(10)) throws -> String {
         try waitFor(text, fd: stdoutPipe.fileHandleForReading.fileDescriptor, buffer: \.stdoutData, timeout: timeout)
     }
 
@@ -79,7 +78,7 @@ final class Peer: @unchecked Sendable {  // safe: used by one test at a time; bu
     }
 
     /// Waits for exit (bounded) and collects the rest of its output; returns the exit status.
-    func finish(timeout: Duration = .seconds(30)) throws -> Int32 {
+    public func finish(timeout: Duration = .seconds(30)) throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         let out = stdoutPipe.fileHandleForReading.fileDescriptor, err = stderrPipe.fileHandleForReading.fileDescriptor
         var outOpen = true, errOpen = true
@@ -95,11 +94,11 @@ final class Peer: @unchecked Sendable {  // safe: used by one test at a time; bu
         return process.terminationStatus
     }
 
-    var stdoutText: String { String(decoding: stdoutData, as: UTF8.self) }
-    var stderrText: String { String(decoding: stderrData, as: UTF8.self) }
+    public var stdoutText: String { String(decoding: stdoutData, as: UTF8.self) }
+    public var stderrText: String { String(decoding: stderrData, as: UTF8.self) }
 
     /// Kills the peer if it still runs.
-    func stop() {
+    public func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -108,7 +107,7 @@ final class Peer: @unchecked Sendable {  // safe: used by one test at a time; bu
 
     /// Runs a command to completion; throws with its output when it fails.
     @discardableResult
-    static func run(_ arguments: [String], allowFailure: Bool = false) throws -> (status: Int32, output: String) {
+    public static func run(_ arguments: [String], allowFailure: Bool = false) throws -> (status: Int32, output: String) {
         let peer = try Peer(arguments)
         let status = try peer.finish()
         if status != 0 && !allowFailure {
@@ -118,18 +117,18 @@ final class Peer: @unchecked Sendable {  // safe: used by one test at a time; bu
     }
 }
 
-struct PeerError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct PeerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// socat as a peer: started with `-d -d` so it says when it listens; the port is read from that line.
-enum Socat {
+public enum Socat {
     /// Starts `socat -d -d -b 4096 LISTEN-ADDRESS TARGET` and waits until it listens; returns it
     /// and the port. The 4096-byte block size matters for `PIPE` echoes: socat writes whole blocks
     /// into its own pipe with a blocking write, and a block larger than PIPE_BUF can wait for
     /// room only socat itself would make — a self-deadlock seen with the default 8192.
-    static func listen(_ address: String, _ target: String, namespace: Namespace? = nil) throws -> (Peer, Int) {
+    public static func listen(_ address: String, _ target: String, namespace: Namespace? = nil) throws -> (Peer, Int) {
         let prefix = namespace.map { ["ip", "netns", "exec", $0.name] } ?? []
         let peer = try Peer(prefix + ["socat", "-d", "-d", "-b", "4096", address, target])
         let line = try peer.waitForStderr(containing: "listening on")

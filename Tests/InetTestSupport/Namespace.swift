@@ -3,11 +3,11 @@ import Glibc
 
 /// A network namespace of the test's own (`ip netns add`), with loopback up and optionally an
 /// `/etc/netns/NAME/hosts` file that `ip netns exec` shows as `/etc/hosts`. Removed on deinit.
-final class Namespace: @unchecked Sendable {  // safe: immutable after init
-    let name: String
+public final class Namespace: @unchecked Sendable {  // safe: immutable after init
+    public let name: String
     private static let counter = Counter()
 
-    init(hosts: String? = nil) throws {
+    public init(hosts: String? = nil) throws {
         name = "inet-t\(getpid())-\(Namespace.counter.next())"
         try Peer.run(["ip", "netns", "add", name])
         try Peer.run(["ip", "-n", name, "link", "set", "lo", "up"])
@@ -25,12 +25,12 @@ final class Namespace: @unchecked Sendable {  // safe: immutable after init
 
     /// Runs a command inside the namespace to completion.
     @discardableResult
-    func run(_ arguments: [String]) throws -> String {
+    public func run(_ arguments: [String]) throws -> String {
         try Peer.run(["ip", "netns", "exec", name] + arguments).output
     }
 
     /// Starts a command inside the namespace.
-    func start(_ arguments: [String], stdin: Bool = false) throws -> Peer {
+    public func start(_ arguments: [String], stdin: Bool = false) throws -> Peer {
         try Peer(["ip", "netns", "exec", name] + arguments, stdin: stdin)
     }
 
