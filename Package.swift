@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "inetcat",
             dependencies: [
-                "InetCore", "InetTLS",
+                "InetCore", "InetTLS", "InetEvents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

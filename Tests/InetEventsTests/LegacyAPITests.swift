@@ -26,7 +26,7 @@ import Testing
         #expect(message.eventMessage == 0x0401)
         #expect(message.lParam == 0x274D_0001)
         #expect(message.event == .connect)
-        #expect(message.description == "event=connect handle=\(handle) msg=0x0401 lparam=0x274d0001")
+        #expect(message.description == "event=connect handle=\(handle) msg=0x0401 lparam=0x274d0001 error=10061")
         #expect(queue.next(timeout: .milliseconds(100)) == nil)  // nothing follows a failed connect
         #expect(Inet.disconnect(handle) == 0)
     }

@@ -96,7 +96,13 @@ extension Connector {
         dispatcher.delegate = delegate
         let loop = try startConnect { result in dispatcher.connected(result) }
         let handle = EventConnection(eventLoop: loop, dispatcher: dispatcher)
-        dispatcher.owner = handle
+        // The connect may finish on the loop before this line; events wait (their due flags
+        // persist) until the owner is set — on the loop, then delivered in order.
+        loop.execute {
+            guard !dispatcher.finished else { return }
+            dispatcher.owner = handle
+            dispatcher.pump()
+        }
         return handle
     }
 }

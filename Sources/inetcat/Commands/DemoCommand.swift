@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import InetCore
+import InetEvents
 import InetTLS
 
 /// `inetcat demo`: a self-contained tour on loopback — a listener, the async API, the blocking
@@ -71,10 +72,13 @@ struct DemoCommand: AsyncParsableCommand {
         try await udp.close()
         await udpServer.close()
 
-        // 5. TLS: a certificate made now, a TLS listener, a verified client.
+        // 5. Events: a delegate, then the legacy (handle, eventMsg, lParam) messages.
+        try eventsLegs(port: port)
+
+        // 6. TLS: a certificate made now, a TLS listener, a verified client.
         try await tlsLeg()
 
-        // 6. A failure: nothing listens on the port we just freed.
+        // 7. A failure: nothing listens on the port we just freed.
         await listener.close()
         server.cancel()
         do {
@@ -84,6 +88,34 @@ struct DemoCommand: AsyncParsableCommand {
             step("failure: \(error.code.summary), code \(error.legacyCode) (\(error.message))")
         }
         step("done")
+    }
+
+    private func eventsLegs(port: Int) throws(InetError) {
+        // A delegate: events arrive on the connection's loop thread, in order, one at a time.
+        let delegate = DemoDelegate(message: "hello from a delegate")
+        let connection = try Connector(host: "127.0.0.1", port: port).connect(delegate: delegate)
+        for line in delegate.waitForEcho() { step(line) }
+        try connection.close()
+
+        // The legacy API, with messages pumped from a queue like a window message loop.
+        let queue = MessageQueue()
+        let adapter = try LegacyEventAdapter(eventMessage: 0x0401, sink: .queue(queue))
+        let handle = Inet.asyncConnect("127.0.0.1", UInt32(port), .tcp, 5, 0, nil, adapter)
+        guard handle != .invalid else { throw InetError(.systemError, Inet.errorDescription(Inet.getLastError())) }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        var echoed = ""
+        while echoed.count < 17, let message = queue.next(timeout: .seconds(5)) {
+            step("legacy: \(message)")
+            if message.event == .write, echoed.isEmpty {
+                _ = Array("hello from legacy".utf8).withUnsafeBytes { Inet.write(handle, $0) }
+            }
+            if message.event == .read {
+                let n = buffer.withUnsafeMutableBytes { Inet.read(handle, $0) }
+                if n > 0 { echoed += String(decoding: buffer[0..<Int(n)], as: UTF8.self) }
+            }
+        }
+        step("legacy: echoed back: \"\(echoed)\"")
+        _ = Inet.disconnect(handle)
     }
 
     private func tlsLeg() async throws(InetError) {

@@ -45,6 +45,11 @@ struct NetCommand: ParsableCommand {
     @Flag(name: [.short, .long], help: "Print connection details to stderr.")
     var verbose = false
 
+    @Flag(name: .long, help: "Drive the connection through the event API; print each event to stderr.")
+    var events = false
+    @Option(name: .long, help: "The legacy event message number for --events (above 0x0400; decimal or 0x hex).")
+    var eventMsg: String = "0x0401"
+
     @OptionGroup(title: "TLS")
     var tls: TLSOptions
 
@@ -61,6 +66,10 @@ struct NetCommand: ParsableCommand {
     }
 
     var proto: InetProtocol { udp ? .udp : .tcp }
+
+    static func parseNumber(_ text: String) -> UInt32? {
+        text.lowercased().hasPrefix("0x") ? UInt32(text.dropFirst(2), radix: 16) : UInt32(text)
+    }
 
     func validate() throws {
         let wanted = listen ? 1 : 2
@@ -79,6 +88,11 @@ struct NetCommand: ParsableCommand {
         if !listen, bind != nil { throw ValidationError("--bind needs --listen; use --local-address to bind a client") }
         if !listen, echo || keepOpen { throw ValidationError("--echo and --keep-open need --listen") }
         try tls.validate(listening: listen)
+        if events, listen { throw ValidationError("--events applies to connecting, not --listen") }
+        guard let message = Self.parseNumber(eventMsg), message > 0x0400 else {
+            throw ValidationError("--event-msg must be a number above 0x0400 (WM_USER); got '\(eventMsg)'")
+        }
+        _ = message
     }
 
     func run() throws {
@@ -96,6 +110,9 @@ struct NetCommand: ParsableCommand {
             options: options, localAddress: localAddress, localPort: localPort)
         connector.ioTimeout = .none
         connector.credentials = tls.credentials
+        if events {
+            return try EventPump.run(connector, eventMessage: Self.parseNumber(eventMsg)!)
+        }
         let connection = try connector.blocking.connect()
         if verbose {
             Output.line("connected: local=\(connection.localAddress) remote=\(connection.remoteAddress)")

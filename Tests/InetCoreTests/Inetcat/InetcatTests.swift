@@ -75,6 +75,28 @@ import Testing
         #expect(try cat.finish() == 0)
     }
 
+    @Test func eventsModePrintsEachEventAndPipes() throws {
+        let (socat, port) = try Socat.listen("TCP-LISTEN:0,bind=127.0.0.1,reuseaddr", "PIPE")
+        defer { socat.stop() }
+        let cat = try Peer([Self.inetcat, "--events", "--event-msg", "0x0500", "127.0.0.1", "\(port)"], stdin: true)
+        cat.send(Array("through events".utf8))
+        cat.closeInput()
+        #expect(try cat.finish() == 0, "\(cat.stderrText)")
+        #expect(cat.stdoutText == "through events")
+        let lines = cat.stderrText.split(separator: "\n").map(String.init)
+        #expect(Self.matches(lines.first ?? "", #"^event=connect handle=0x[0-9a-f]+ msg=0x0500 lparam=0x00000001 error=0$"#), "\(lines)")
+        #expect(lines.contains { Self.matches($0, #"^event=write handle=0x[0-9a-f]+ msg=0x0500 lparam=0x00000008 error=0$"#) })
+        #expect(lines.contains { Self.matches($0, #"^event=read handle=0x[0-9a-f]+ msg=0x0500 lparam=0x00000004 error=0$"#) })
+    }
+
+    @Test func eventsModeRefusedShowsTheErrorInTheHighWord() throws {
+        let closed = try ClosedPort()
+        let cat = try Peer([Self.inetcat, "--events", "127.0.0.1", "\(closed.port)"])
+        #expect(try cat.finish() == 1)
+        #expect(Self.matches(cat.stderrText, #"event=connect handle=0x[0-9a-f]+ msg=0x0401 lparam=0x274d0001 error=10061\n"#), "\(cat.stderrText)")
+        #expect(cat.stderrText.contains("(code 10061)"))
+    }
+
     @Test func refusedExitsOneWithTheLegacyCode() throws {
         let closed = try ClosedPort()
         let cat = try Peer([Self.inetcat, "127.0.0.1", "\(closed.port)"])
@@ -90,6 +112,7 @@ import Testing
         (["--listen"], "PORT"),
         (["--echo", "127.0.0.1", "80"], "--echo"),
         (["--bogus", "127.0.0.1", "80"], "--bogus"),
+        (["--events", "--event-msg", "1024", "127.0.0.1", "80"], "--event-msg"),
     ])
     func usageErrorsExitTwoNamingTheArgument(arguments: [String], named: String) throws {
         let cat = try Peer([Self.inetcat] + arguments)
@@ -112,7 +135,8 @@ import Testing
         #expect(try demo.finish() == 0, "\(demo.stderrText)")
         for step in ["listening on 127.0.0.1:", "async: connected", "echoed back: \"hello from async/await\"",
                      "blocking: connected", "udp: sent \"ping\"", "server answered \"pong\"",
-                     "tls: connected, TLSv1.3", "verified=yes", "tls: echoed back: \"hello over TLS\"", "code 10061", "done"] {
+                     "delegate: connect event (error: none)", "delegate: echoed back: \"hello from a delegate\"",
+                     "legacy: event=connect", "legacy: echoed back: \"hello from legacy\"", "tls: connected, TLSv1.3", "verified=yes", "tls: echoed back: \"hello over TLS\"", "code 10061", "done"] {
             #expect(demo.stdoutText.contains(step), "missing '\(step)' in:\n\(demo.stdoutText)")
         }
     }
