@@ -65,7 +65,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InetEventsTests",
-            dependencies: ["InetEvents", "InetCore", "InetTestSupport"],
+            dependencies: ["InetEvents", "InetCore", "InetTLS", "InetTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

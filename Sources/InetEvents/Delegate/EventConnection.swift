@@ -1,3 +1,4 @@
+public import Dispatch
 public import InetCore
 
 /// A connection driven by events: made by ``InetCore/Connector/connect(delegate:)``, reported to
@@ -90,12 +91,15 @@ public final class EventConnection: @unchecked Sendable {
 extension Connector {
     /// Starts connecting and returns at once (`InetAsyncConnectEx`). The delegate (held weakly)
     /// gets the connect event — with the error on failure — and then read, write and disconnect
-    /// events on the connection's loop thread. Bad input throws here, before any socket.
-    public func connect(delegate: any ConnectionDelegate) throws(InetError) -> EventConnection {
+    /// events, on the connection's loop thread, or on `queue` when given (still one at a time,
+    /// in order). Bad input throws here, before any socket.
+    public func connect(delegate: any ConnectionDelegate, queue: DispatchQueue? = nil) throws(InetError) -> EventConnection {
         let dispatcher = EventDispatcher()
         dispatcher.delegate = delegate
+        dispatcher.queue = queue
         let loop = try startConnect { result in dispatcher.connected(result) }
         let handle = EventConnection(eventLoop: loop, dispatcher: dispatcher)
+        dispatcher.loop = loop
         // The connect may finish on the loop before this line; events wait (their due flags
         // persist) until the owner is set — on the loop, then delivered in order.
         loop.execute {

@@ -1,3 +1,4 @@
+import Dispatch
 import InetCore
 
 /// Turns a connection's readiness into delegate events by the original API's rules.
@@ -5,6 +6,10 @@ import InetCore
 final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
     // Safe: handed between threads only to be used on the connection's loop thread.
     weak var delegate: (any ConnectionDelegate)?
+    /// Where callbacks run: nil for the loop thread itself.
+    var queue: DispatchQueue?
+    /// The loop that owns the connection (for resuming after a queued callback).
+    var loop: EventLoop?
     /// The handle given to the delegate. Strong until the connection finishes (local close or a
     /// failed connect), so the loop can deliver to it even if the application let it go.
     var owner: EventConnection?
@@ -102,29 +107,56 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
     func pump() {
         guard !delivering else { return }
         delivering = true
-        defer { delivering = false }
+        var handedOff = false
+        defer { if !handedOff { delivering = false } }
         while !finished, let delegate, let owner {
+            let call: (@Sendable () -> Void)
+            let handed = UncheckedPair(delegate: delegate, owner: owner)
             if let error = connectDue {
                 connectDue = nil
-                delegate.connectionDidConnect(owner, error: error)
                 if error != nil { finish() }  // nothing follows a failed connect
-                continue
-            }
-            guard enabled else { return }
-            if readDue {
+                call = { handed.delegate.connectionDidConnect(handed.owner, error: error) }
+            } else if !enabled {
+                return
+            } else if readDue {
                 readDue = false
                 readArmed = false
-                delegate.connectionCanRead(owner)
+                call = { handed.delegate.connectionCanRead(handed.owner) }
             } else if writeDue {
                 writeDue = false
-                delegate.connectionCanWrite(owner)
+                call = { handed.delegate.connectionCanWrite(handed.owner) }
             } else if let error = disconnectDue {
                 disconnectDue = nil
                 enabled = false  // a disconnect disables events
-                delegate.connectionDidDisconnect(owner, error: error)
+                call = { handed.delegate.connectionDidDisconnect(handed.owner, error: error) }
             } else {
                 return
             }
+            guard let queue, let loop else {
+                call()
+                continue
+            }
+            // On the caller's queue: the next event waits until this callback has returned.
+            handedOff = true
+            resumeAfterQueue(queue, loop, call)
+            return
         }
     }
+
+    private func resumeAfterQueue(_ queue: DispatchQueue, _ loop: EventLoop, _ call: @escaping @Sendable () -> Void) {
+        let me = self
+        queue.async {
+            call()
+            loop.execute {
+                me.delivering = false
+                me.pump()
+            }
+        }
+    }
+}
+
+/// The delegate and handle for one callback, carried to the delivery queue.
+private struct UncheckedPair: @unchecked Sendable {  // safe: the callback contract says where they run
+    let delegate: any ConnectionDelegate
+    let owner: EventConnection
 }
