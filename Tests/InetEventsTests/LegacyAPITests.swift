@@ -81,18 +81,31 @@ import Testing
         #expect(ownedError == InetErrorCode.notHandleOwner.legacyCode)
         #expect(freeResult)
         #expect(Inet.getLastError() == 0)  // last error is per thread: this thread's is untouched
-        // Give the handle to another thread, which uses it and gives it back.
-        let worker = Self.onOtherThread { () -> (UInt32, Bool, UInt32) in
-            let id = Inet.currentThreadID
-            return (id, true, 0)
-        }.0
-        #expect(Inet.attachThread(owned, worker) == me)
+        // A worker takes the handle (the owner attaches it to the worker), uses it, and gives it
+        // back before it ends, as the original's documentation asks.
+        let handOver = ConditionLock()
+        let workerID = Locked<UInt32?>(nil), attached = Locked(false)
+        let worker = spawnThread(name: "legacy-worker", detached: false) {
+            workerID.withLock { $0 = Inet.currentThreadID }
+            handOver.lock(); handOver.broadcast(); handOver.unlock()
+            handOver.lock()
+            while !attached.withLock({ $0 }) { _ = handOver.wait(until: .after(.seconds(5))) }
+            handOver.unlock()
+            let usable = Inet.isWritable(owned, 0)
+            let previous = Inet.attachThread(owned, me)  // back to the original owner; returns the worker itself
+            workerID.withLock { $0 = usable && previous == Inet.currentThreadID ? $0 : 0 }
+        }
+        handOver.lock()
+        while workerID.withLock({ $0 }) == nil { _ = handOver.wait(until: .after(.seconds(5))) }
+        handOver.unlock()
+        let workerTID = try #require(workerID.withLock { $0 })
+        #expect(Inet.attachThread(owned, workerTID) == me)
         #expect(!Inet.isWritable(owned, 0) && Inet.getLastError() == InetErrorCode.notHandleOwner.legacyCode)
-        let restored = Self.onOtherThread { () -> UInt32 in Inet.attachThread(owned, me) }
-        #expect(restored == 0)  // that thread (a new one) is not the owner either: refused
-        // The recorded owner can only be changed by it; reclaim through the free path for the test.
-        _ = HandleTableForTests.forceOwner(owned, me)
-        #expect(Inet.isWritable(owned, 0))
+        attached.withLock { $0 = true }
+        handOver.lock(); handOver.broadcast(); handOver.unlock()
+        pthread_join(worker, nil)
+        #expect(workerID.withLock { $0 } == workerTID, "the worker could not use the handle or give it back")
+        #expect(Inet.isWritable(owned, 0))  // ours again
         #expect(Inet.disconnect(owned) == 0 && Inet.disconnect(free) == 0)
     }
 
@@ -138,13 +151,5 @@ import Testing
         #expect(Array(events.prefix(2)) == [.connect, .write])
         #expect(String(decoding: echoed, as: UTF8.self) == "hello")
         #expect(Inet.disconnect(h) == 0)
-    }
-}
-
-/// Test-only access to a handle's owner (a real program restores ownership with attachThread
-/// from the owning thread).
-enum HandleTableForTests {
-    static func forceOwner(_ handle: InetHandle, _ thread: UInt32) -> UInt32? {
-        (try? HandleTable.lookupAnyThread(handle))?.attach(to: thread)
     }
 }

@@ -24,30 +24,38 @@ public final class EventConnection: @unchecked Sendable {
         let value: T
     }
 
-    /// Reads what is there into `buffer` without waiting.
+    /// Reads what is there into `buffer` without waiting. On the loop thread (in callbacks) it
+    /// is a direct call that allocates nothing.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(InetError) -> TryReadResult {
+        if eventLoop.inEventLoop { return try Self.read(dispatcher, buffer).get() }
         let (dispatcher, raw) = (self.dispatcher, Unchecked(value: buffer))
-        return try runOnLoop(eventLoop, "read") {
-            guard let connection = dispatcher.connection else {
-                return .failure(InetError(.notConnected, "not connected (wait for the connect event)"))
-            }
-            let result = connection.tryReadOnLoop(into: raw.value)
-            if case .success(let outcome) = result { dispatcher.didRead(outcome) }
-            return result
+        return try runOnLoop(eventLoop, "read") { Self.read(dispatcher, raw.value) }
+    }
+
+    private static func read(_ dispatcher: EventDispatcher, _ buffer: UnsafeMutableRawBufferPointer) -> Result<TryReadResult, InetError> {
+        guard let connection = dispatcher.connection else {
+            return .failure(InetError(.notConnected, "not connected (wait for the connect event)"))
         }
+        let result = connection.tryReadOnLoop(into: buffer)
+        if case .success(let outcome) = result { dispatcher.didRead(outcome) }
+        return result
     }
 
     /// Writes what the socket takes now (a partial write returns fewer bytes), without waiting.
+    /// On the loop thread it is a direct call that allocates nothing (plain TCP/UDP).
     public func write(_ bytes: UnsafeRawBufferPointer) throws(InetError) -> TryWriteResult {
+        if eventLoop.inEventLoop { return try Self.write(dispatcher, bytes).get() }
         let (dispatcher, raw) = (self.dispatcher, Unchecked(value: bytes))
-        return try runOnLoop(eventLoop, "write") {
-            guard let connection = dispatcher.connection else {
-                return .failure(InetError(.notConnected, "not connected (wait for the connect event)"))
-            }
-            let result = connection.tryWriteOnLoop(raw.value)
-            if case .success(let outcome) = result { dispatcher.didWrite(outcome, offered: raw.value.count) }
-            return result
+        return try runOnLoop(eventLoop, "write") { Self.write(dispatcher, raw.value) }
+    }
+
+    private static func write(_ dispatcher: EventDispatcher, _ bytes: UnsafeRawBufferPointer) -> Result<TryWriteResult, InetError> {
+        guard let connection = dispatcher.connection else {
+            return .failure(InetError(.notConnected, "not connected (wait for the connect event)"))
         }
+        let result = connection.tryWriteOnLoop(bytes)
+        if case .success(let outcome) = result { dispatcher.didWrite(outcome, offered: bytes.count) }
+        return result
     }
 
     /// Writes what the socket takes now of `bytes`.

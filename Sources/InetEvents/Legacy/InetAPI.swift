@@ -209,6 +209,18 @@ public enum Inet {
         }
     }
 
+    /// `InetEnableEvents(h, hWnd, uMsg)`: resumes events, now delivered through `adapter`.
+    public static func enableEvents(_ handle: InetHandle, _ adapter: LegacyEventAdapter) -> Int32 {
+        countCall { () throws(InetError) -> Int in
+            guard case .events(let connection, let forwarder) = try HandleTable.lookup(handle).kind else {
+                throw InetError(.invalidParameter, "handle \(handle) was made by a blocking connect; use asyncConnect for events")
+            }
+            forwarder.redirect(to: adapter)
+            try connection.enableEvents()
+            return 0
+        }
+    }
+
     /// `InetDisableEvents`: stops events; when it returns none is delivered (stricter than the
     /// original, which could still deliver queued messages).
     public static func disableEvents(_ handle: InetHandle) -> Int32 {

@@ -83,28 +83,27 @@ enum HandleTable {
     }
 
     static var count: Int { entries.withLock { $0.count } }
-
-    /// The entry for `handle` whoever owns it (tests).
-    static func lookupAnyThread(_ handle: InetHandle) throws(InetError) -> HandleEntry {
-        guard let entry = entries.withLock({ $0[handle.rawValue] }) else { throw InetError(.invalidHandle, "no handle \(handle)") }
-        return entry
-    }
 }
 
 /// Forwards one connection's events to a legacy adapter with the handle it was issued under
 /// (known before the connect starts, so even the first event carries it).
 final class HandleForwarder: ConnectionDelegate, @unchecked Sendable {
-    // Safe: immutable after init.
+    // Safe: `handle` is immutable; the adapter is behind a lock (enableEvents may replace it).
     let handle: InetHandle
-    let adapter: LegacyEventAdapter
+    private let current: Locked<LegacyEventAdapter>
 
     init(handle: InetHandle, adapter: LegacyEventAdapter) {
         self.handle = handle
-        self.adapter = adapter
+        self.current = Locked(adapter)
     }
 
-    func connectionDidConnect(_ connection: EventConnection, error: InetError?) { adapter.post(handle, .connect, error) }
-    func connectionCanRead(_ connection: EventConnection) { adapter.post(handle, .read, nil) }
-    func connectionCanWrite(_ connection: EventConnection) { adapter.post(handle, .write, nil) }
-    func connectionDidDisconnect(_ connection: EventConnection, error: InetError?) { adapter.post(handle, .disconnect, error) }
+    /// Sends later events to `adapter` (`InetEnableEvents` with a new window and message).
+    func redirect(to adapter: LegacyEventAdapter) { current.withLock { $0 = adapter } }
+
+    private func post(_ event: InetEvent, _ error: InetError?) { current.withLock { $0 }.post(handle, event, error) }
+
+    func connectionDidConnect(_ connection: EventConnection, error: InetError?) { post(.connect, error) }
+    func connectionCanRead(_ connection: EventConnection) { post(.read, nil) }
+    func connectionCanWrite(_ connection: EventConnection) { post(.write, nil) }
+    func connectionDidDisconnect(_ connection: EventConnection, error: InetError?) { post(.disconnect, error) }
 }
