@@ -102,7 +102,7 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
 
     // MARK: delivery
 
-    /// Delivers due events in order (connect, read, write, disconnect), one at a time. Called
+    /// Delivers due events in order (connect, write, read, disconnect), one at a time. Called
     /// again from inside a callback it returns at once; the outer loop delivers what came due.
     func pump() {
         guard !delivering else { return }
@@ -118,13 +118,15 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
                 call = { handed.delegate.connectionDidConnect(handed.owner, error: error) }
             } else if !enabled {
                 return
+            } else if writeDue {
+                // Before reads: the write event right after connect comes second, as the original
+                // says; later ones fire at most once per would-block, so reads cannot starve.
+                writeDue = false
+                call = { handed.delegate.connectionCanWrite(handed.owner) }
             } else if readDue {
                 readDue = false
                 readArmed = false
                 call = { handed.delegate.connectionCanRead(handed.owner) }
-            } else if writeDue {
-                writeDue = false
-                call = { handed.delegate.connectionCanWrite(handed.owner) }
             } else if let error = disconnectDue {
                 disconnectDue = nil
                 enabled = false  // a disconnect disables events
