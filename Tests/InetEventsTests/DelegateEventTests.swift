@@ -7,6 +7,17 @@ import InetEvents
 @Suite struct DelegateEventTests {
     static func count(_ entries: [EventLog.Entry], _ entry: EventLog.Entry) -> Int { entries.filter { $0 == entry }.count }
 
+    /// Connects once more and waits for that connection's read event: by then, data sent earlier
+    /// on another connection has had every chance to raise its own event.
+    static func barrier(_ listener: Listener) async throws -> EventConnection {
+        let log = EventLog()
+        let connection = try Connector(host: "127.0.0.1", port: Int(listener.localAddress.port)).connect(delegate: log)
+        let server = try await listener.accept()
+        try await server.write("x")
+        log.wait { $0.contains(.read) }
+        return connection
+    }
+
     @Test func connectThenOneWriteEvent() throws {
         let listener = try Listener(address: "127.0.0.1", port: 0)
         let log = EventLog()
@@ -55,13 +66,8 @@ import InetEvents
         try await server.write("first")
         log.wait { $0.contains(.read) }
         try await server.write("second")
-        // A barrier: a second connection on the same process; its read event comes after the
-        // first connection's data had every chance to raise an event.
-        let barrierLog = EventLog()
-        let barrier = try Connector(host: "127.0.0.1", port: Int(listener.localAddress.port)).connect(delegate: barrierLog)
-        let barrierServer = try await listener.accept()
-        try await barrierServer.write("x")
-        barrierLog.wait { $0.contains(.read) }
+        // A barrier: another connection's read event, after this data had every chance to raise one.
+        let barrier = try await Self.barrier(listener)
         #expect(Self.count(log.all, .read) == 1)
         // Reading re-arms, and data remains: the event fires again.
         log.onRead = { connection in _ = log.read(connection, count: 100) }
@@ -82,12 +88,8 @@ import InetEvents
         try client.disableEvents()
         try await server.write("while disabled")
         try await server.close()  // a disconnect too: neither may be delivered while disabled
-        // Barrier: another connection's read event, after this data had every chance to raise one.
-        let barrierLog = EventLog()
-        let barrier = try Connector(host: "127.0.0.1", port: Int(listener.localAddress.port)).connect(delegate: barrierLog)
-        let barrierServer = try await listener.accept()
-        try await barrierServer.write("x")
-        barrierLog.wait { $0.contains(.read) }
+        // A barrier: another connection's read event, after this data had every chance to raise one.
+        let barrier = try await Self.barrier(listener)
         #expect(!log.all.contains(.read))
         #expect(!log.all.contains(.disconnect(nil)))
         try client.enableEvents()

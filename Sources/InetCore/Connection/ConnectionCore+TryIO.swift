@@ -6,12 +6,7 @@ import InetTLS
 /// return at once with bytes, end of stream or would-block. Loop thread only.
 extension ConnectionCore {
     func tryRead(into buffer: UnsafeMutableRawBufferPointer) -> Result<TryReadResult, InetError> {
-        if let failure { return .failure(failure) }
-        switch phase {
-        case .open: break
-        case .connecting, .handshaking: return .failure(InetError(.notConnected, "not connected yet"))
-        case .closing, .closed: return .failure(InetError(.connectionClosed, "connection closed locally"))
-        }
+        if let error = refusal(reading: true) { return .failure(error) }
         if readEOF { return .success(.endOfStream) }
         if let tls { return tryReadTLS(tls, into: buffer) }
         guard let fd = descriptor?.raw else { return .failure(InetError(.connectionClosed, "connection closed")) }
@@ -91,13 +86,7 @@ extension ConnectionCore {
     }
 
     func tryWrite(_ bytes: UnsafeRawBufferPointer) -> Result<TryWriteResult, InetError> {
-        if let failure { return .failure(failure) }
-        switch phase {
-        case .open: break
-        case .connecting, .handshaking: return .failure(InetError(.notConnected, "not connected yet"))
-        case .closing, .closed: return .failure(InetError(.connectionClosed, "connection closed locally"))
-        }
-        guard case .open = output else { return .failure(InetError(.alreadyShutdown, "cannot write after shutdown(.output)")) }
+        if let error = refusal(reading: false) { return .failure(error) }
         if isDatagram, bytes.count > Self.maxDatagram {
             return .failure(InetError(.messageTooLong, "a UDP datagram holds at most \(Self.maxDatagram) bytes; got \(bytes.count)"))
         }

@@ -274,7 +274,7 @@ final class ConnectionCore {
     }
 
     /// Why a new read or write cannot start now, if it cannot.
-    private func refusal(reading: Bool) -> InetError? {
+    func refusal(reading: Bool) -> InetError? {
         if let failure { return failure }
         switch phase {
         case .open: break
