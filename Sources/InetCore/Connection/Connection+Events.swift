@@ -19,6 +19,12 @@ extension Connection {
         return core.value.tryWrite(bytes)
     }
 
+    /// After a read of `count` of `requested` bytes: may more be waiting (a syscall only when needed).
+    package func mayHaveMoreInputOnLoop(afterReading count: Int, of requested: Int) -> Bool {
+        eventLoop.assertInLoop()
+        return core.value.mayHaveMoreInput(afterReading: count, of: requested)
+    }
+
     /// True when a read would not wait (bytes or end of stream are there).
     package var hasInputWaitingOnLoop: Bool {
         eventLoop.assertInLoop()

@@ -170,12 +170,10 @@ public struct InboundBytes: AsyncSequence, Sendable {
 extension Connection {
     /// Closes with an RST instead of FIN (`SO_LINGER` 0). For tests of peer resets.
     package func resetForTesting() throws(InetError) {
-        try blockForCompletion("reset") { (completion: Completion<Void>) in
-            let core = self.core
-            eventLoop.execute {
-                core.value.abort()
-                completion.succeed(())
-            }
+        let core = self.core
+        try runOnLoop(eventLoop, "reset") {
+            core.value.abort()
+            return .success(())
         }
     }
 }

@@ -65,40 +65,6 @@ extension ConnectionCore {
         }
     }
 
-    /// Serves the first pending read from the engine, reading ciphertext as needed. Returns false
-    /// when the read must wait for the socket (or the connection failed).
-    func serviceTLSRead(_ tls: TLSEngine, maxBytes: Int) -> Bool {
-        let buffer = UnsafeMutableRawBufferPointer(rebasing: loop.scratch[0..<min(max(maxBytes, 1), loop.scratch.count)])
-        while true {
-            let result: TLSEngine.ReadResult
-            do throws(TLSError) { result = try tls.read(into: buffer) } catch {
-                flushTLSOutput()
-                fail(InetError(error, host: host))
-                return false
-            }
-            flushTLSOutput()  // post-handshake messages (key updates) may need answers
-            switch result {
-            case .bytes(let n):
-                completeFirstRead(Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n])))
-                return true
-            case .closed:
-                readEOF = true
-                return true
-            case .needsInput:
-                switch readTLSInput(tls) {
-                case .fed: continue
-                case .wouldBlock: return false
-                case .endOfStream:
-                    readEOF = true  // TCP closed without close_notify: treated as end of stream
-                    return true
-                case .failed(let error):
-                    fail(error)
-                    return false
-                }
-            }
-        }
-    }
-
     /// Reads ciphertext from the socket into the engine.
     func readTLSInput(_ tls: TLSEngine) -> TLSInput {
         guard readable, let fd = descriptor?.raw else { return .wouldBlock }
@@ -115,7 +81,7 @@ extension ConnectionCore {
                 readable = false
                 return .wouldBlock
             }
-            return .failed(InetError.system("read from \(remoteAddress?.description ?? "peer")", errno: e, host: host))
+            return .failed(InetError.system("read from \(remoteDescription)", errno: e, host: host))
         }
     }
 

@@ -23,12 +23,13 @@ extension ConnectionCore {
                 readable = false
                 return .success(.wouldBlock)
             }
-            let error = InetError.system("read from \(remoteAddress?.description ?? "peer")", errno: e, host: host)
+            let error = InetError.system("read from \(remoteDescription)", errno: e, host: host)
             if !isDatagram { fail(error) }
             return .failure(error)
         }
     }
 
+    /// Decrypts what the engine holds, reading ciphertext from the socket as needed.
     private func tryReadTLS(_ tls: TLSEngine, into buffer: UnsafeMutableRawBufferPointer) -> Result<TryReadResult, InetError> {
         while true {
             let result: TLSEngine.ReadResult
@@ -38,7 +39,7 @@ extension ConnectionCore {
                 fail(failure)
                 return .failure(failure)
             }
-            flushTLSOutput()
+            flushTLSOutput()  // post-handshake messages (key updates) may need answers
             switch result {
             case .bytes(let n): return .success(.bytes(n))
             case .closed:
@@ -49,7 +50,7 @@ extension ConnectionCore {
                 case .fed: continue
                 case .wouldBlock: return .success(.wouldBlock)
                 case .endOfStream:
-                    readEOF = true
+                    readEOF = true  // TCP closed without close_notify: treated as end of stream
                     return .success(.endOfStream)
                 case .failed(let error):
                     fail(error)
@@ -76,6 +77,14 @@ extension ConnectionCore {
     /// The descriptor, for a caller that polls it for readiness (legacy isReadable/isWritable).
     var descriptorForPolling: Int32? { descriptor?.raw }
 
+    /// After a read returned `count` of `requested` bytes: may more be waiting? A short read of a
+    /// plain TCP socket drained it (anything arriving later raises a readiness edge), so only a
+    /// full read, TLS or UDP needs the exact check — and its syscall.
+    func mayHaveMoreInput(afterReading count: Int, of requested: Int) -> Bool {
+        if tls == nil, !isDatagram, !readEOF, count < requested { return false }
+        return hasInputWaiting
+    }
+
     /// True when a read would return bytes (or end of stream) without waiting.
     var hasInputWaiting: Bool {
         if readEOF { return true }
@@ -93,15 +102,7 @@ extension ConnectionCore {
         if let tls {
             // Ciphertext goes through the queue; refuse only while it is over the limit.
             guard writeQueue.byteCount < highWater else { return .success(.wouldBlock) }
-            do throws(TLSError) { try tls.write(bytes) } catch {
-                let failure = InetError(error, host: host)
-                fail(failure)
-                return .failure(failure)
-            }
-            switch enqueueWire(tls.takeOutput()) {
-            case .success: return .success(.wrote(bytes.count))
-            case .failure(let error): return .failure(error)
-            }
+            return encryptAndQueue(tls, bytes).map { .wrote(bytes.count) }
         }
         guard writeQueue.isEmpty, writable, let fd = descriptor?.raw else { return .success(.wouldBlock) }
         while true {
@@ -113,7 +114,7 @@ extension ConnectionCore {
                 writable = false
                 return .success(.wouldBlock)
             }
-            let error = InetError.system("write to \(remoteAddress?.description ?? "peer")", errno: e, host: host)
+            let error = InetError.system("write to \(remoteDescription)", errno: e, host: host)
             if !isDatagram { fail(error) }
             return .failure(error)
         }

@@ -149,37 +149,23 @@ final class ConnectionCore {
 
     /// Serves pending reads from the socket while it has data.
     func serviceReads() {
+        // The one read path (plain or TLS) is `tryRead`; here it fills the loop's scratch buffer
+        // and the bytes are copied out for the waiting caller.
         while let request = pendingReads.first {
-            if readEOF, !isDatagram {
-                pendingReads.completeFirst(.success([]))
-                continue
-            }
-            if let tls {
-                guard serviceTLSRead(tls, maxBytes: request.payload) else { return }
-                continue
-            }
-            guard readable, let fd = descriptor?.raw else { return }
             let capacity = isDatagram ? loop.scratch.count : min(max(request.payload, 1), loop.scratch.count)
-            let n = Glibc.read(fd, loop.scratch.baseAddress, capacity)
-            if n > 0 || (n == 0 && isDatagram) {
-                pendingReads.completeFirst(.success(Array(UnsafeRawBufferPointer(rebasing: loop.scratch[0..<n]))))
-            } else if n == 0 {
-                readEOF = true
-            } else {
-                let e = cinet_errno()
-                if e == EINTR { continue }
-                if e == EAGAIN {
-                    readable = false
-                    return
-                }
-                let error = InetError.system("read from \(remoteDescription)", errno: e)
-                if isDatagram {
-                    // An ICMP error (e.g. port unreachable) fails this read only; UDP goes on.
-                    pendingReads.completeFirst(.failure(error))
-                } else {
-                    fail(error)
-                    return
-                }
+            let buffer = UnsafeMutableRawBufferPointer(rebasing: loop.scratch[0..<capacity])
+            switch tryRead(into: buffer) {
+            case .success(.bytes(let n)):
+                pendingReads.completeFirst(.success(Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))))
+            case .success(.endOfStream):
+                pendingReads.completeFirst(.success([]))
+            case .success(.wouldBlock):
+                return
+            case .failure(let error):
+                // TCP: tryRead already failed the connection (every waiter included).
+                // UDP: an ICMP error (e.g. port unreachable) fails this read only; UDP goes on.
+                guard isDatagram else { return }
+                pendingReads.completeFirst(.failure(error))
             }
         }
     }
@@ -206,8 +192,13 @@ final class ConnectionCore {
     /// Takes plaintext for sending: encrypted first on a secure connection.
     private func accept(_ bytes: [UInt8]) -> Result<Void, InetError> {
         guard let tls else { return enqueueWire(bytes) }
+        return bytes.withUnsafeBytes { encryptAndQueue(tls, $0) }
+    }
+
+    /// Encrypts all of `plaintext` and queues the ciphertext (sent at once when the socket can).
+    func encryptAndQueue(_ tls: TLSEngine, _ plaintext: UnsafeRawBufferPointer) -> Result<Void, InetError> {
         do throws(TLSError) {
-            try tls.write(bytes)
+            try tls.write(plaintext)
         } catch {
             let failure = InetError(error, host: host)
             fail(failure)
@@ -259,9 +250,6 @@ final class ConnectionCore {
         if writeQueue.isEmpty { queueDrained() }
     }
 
-    /// Completes the first pending read with `bytes`.
-    func completeFirstRead(_ bytes: [UInt8]) { pendingReads.completeFirst(.success(bytes)) }
-
     /// Bytes accepted but not yet taken by the kernel.
     var hasQueuedBytes: Bool { !writeQueue.isEmpty }
 
@@ -287,5 +275,5 @@ final class ConnectionCore {
         return nil
     }
 
-    private var remoteDescription: String { remoteAddress?.description ?? "peer" }
+    var remoteDescription: String { remoteAddress?.description ?? "peer" }
 }

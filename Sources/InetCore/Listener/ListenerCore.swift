@@ -139,14 +139,14 @@ final class ListenerCore {
             return completion.fail(error)
         }
         let target = group.next()
-        let (ioTimeout, limit, context, handshakeTimeout) = (self.ioTimeout, writeBufferLimit, UnsafeTransfer(tlsContext), self.handshakeTimeout)
-        let transfer = UnsafeTransfer(descriptor.release())  // ownership moves to the task below
+        let (ioTimeout, limit, tlsContext, handshakeTimeout) = (self.ioTimeout, writeBufferLimit, self.tlsContext, self.handshakeTimeout)
+        let fd = descriptor.release()  // ownership moves to the task below
         let submitted = target.execute {
-            let owned = SocketDescriptor(taking: transfer.value)
+            let owned = SocketDescriptor(taking: fd)
             let core = ConnectionCore(loop: target, descriptor: owned, protocol: .tcp, phase: .open, highWater: limit)
             do throws(InetError) {
                 try core.register()
-                guard let tlsContext = context.value else {
+                guard let tlsContext else {
                     return completion.succeed(Connection(core: core, host: core.remoteAddress?.ipAddress ?? "", ioTimeout: ioTimeout))
                 }
                 // Handed out once the server handshake succeeds, within handshakeTimeout.

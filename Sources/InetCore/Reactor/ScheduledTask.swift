@@ -35,7 +35,8 @@ public struct Scheduled: Sendable {
 }
 
 /// Carries a loop-confined value across a thread boundary to code that touches it only on its loop.
-struct UnsafeTransfer<Value>: @unchecked Sendable {  // safe: the value is only used on its loop thread
-    let value: Value
-    init(_ value: Value) { self.value = value }
+package struct UnsafeTransfer<Value>: @unchecked Sendable {
+    // Safe: the value is only used on its loop thread (or by a caller waiting for that use).
+    package let value: Value
+    package init(_ value: Value) { self.value = value }
 }

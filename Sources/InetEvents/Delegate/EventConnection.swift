@@ -20,15 +20,11 @@ public final class EventConnection: @unchecked Sendable {
         self.dispatcher = dispatcher
     }
 
-    private struct Unchecked<T>: @unchecked Sendable {  // safe: used only on the loop by runOnLoop
-        let value: T
-    }
-
     /// Reads what is there into `buffer` without waiting. On the loop thread (in callbacks) it
     /// is a direct call that allocates nothing.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(InetError) -> TryReadResult {
         if eventLoop.inEventLoop { return try Self.read(dispatcher, buffer).get() }
-        let (dispatcher, raw) = (self.dispatcher, Unchecked(value: buffer))
+        let (dispatcher, raw) = (self.dispatcher, UnsafeTransfer(buffer))
         return try runOnLoop(eventLoop, "read") { Self.read(dispatcher, raw.value) }
     }
 
@@ -37,7 +33,7 @@ public final class EventConnection: @unchecked Sendable {
             return .failure(InetError(.notConnected, "not connected (wait for the connect event)"))
         }
         let result = connection.tryReadOnLoop(into: buffer)
-        if case .success(let outcome) = result { dispatcher.didRead(outcome) }
+        if case .success(let outcome) = result { dispatcher.didRead(outcome, requested: buffer.count) }
         return result
     }
 
@@ -45,7 +41,7 @@ public final class EventConnection: @unchecked Sendable {
     /// On the loop thread it is a direct call that allocates nothing (plain TCP/UDP).
     public func write(_ bytes: UnsafeRawBufferPointer) throws(InetError) -> TryWriteResult {
         if eventLoop.inEventLoop { return try Self.write(dispatcher, bytes).get() }
-        let (dispatcher, raw) = (self.dispatcher, Unchecked(value: bytes))
+        let (dispatcher, raw) = (self.dispatcher, UnsafeTransfer(bytes))
         return try runOnLoop(eventLoop, "write") { Self.write(dispatcher, raw.value) }
     }
 

@@ -68,10 +68,10 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
 
     // MARK: from the application (loop thread)
 
-    func didRead(_ result: TryReadResult) {
+    func didRead(_ result: TryReadResult, requested: Int) {
         guard case .bytes(let n) = result, n > 0 else { return }
         readArmed = true
-        if connection?.hasInputWaitingOnLoop == true { readDue = true }
+        if connection?.mayHaveMoreInputOnLoop(afterReading: n, of: requested) == true { readDue = true }
         pump()
     }
 

@@ -122,8 +122,8 @@ public enum Inet {
             let connection = try anyConnection(try HandleTable.lookup(handle))
             let target = buffer ?? UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 1)
             defer { if buffer == nil { target.deallocate() } }
-            let raw = UncheckedBuffer(buffer: target)
-            return try runOnLoop(connection.eventLoop, "peek") { connection.tryPeekOnLoop(into: raw.buffer) }
+            let raw = UnsafeTransfer(target)  // the caller waits while the loop uses it
+            return try runOnLoop(connection.eventLoop, "peek") { connection.tryPeekOnLoop(into: raw.value) }
         }
     }
 
@@ -296,9 +296,4 @@ public enum Inet {
             return Inet.error
         }
     }
-}
-
-/// A caller's buffer handed to the loop for the duration of one synchronous call.
-private struct UncheckedBuffer: @unchecked Sendable {  // safe: the caller waits while the loop uses it
-    let buffer: UnsafeMutableRawBufferPointer
 }
