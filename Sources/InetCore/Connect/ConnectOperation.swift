@@ -204,6 +204,11 @@ final class ConnectOperation {
             // Connected means secured: the handshake runs under the same overall deadline.
             do throws(TLSError) {
                 let engine = try TLSEngine(context: context, serverName: plan.host)
+                if context.configuration.credentials.sessionResumption {
+                    let key = TLSSessionCache.Key(context: ObjectIdentifier(context), host: plan.host, port: plan.port)
+                    if let session = TLSSessionCache.session(for: key) { engine.offer(session) }
+                    core.sessionKey = key
+                }
                 handshaking = core
                 handshakingIndex = index
                 core.startHandshake(engine, owner: .connect(self))

@@ -95,6 +95,8 @@ extension ConnectionCore {
     func queueCloseNotify() -> Bool {
         guard let tls, !closeNotifySent else { return false }
         closeNotifySent = true
+        // Keep the session for the next connect before the engine closes (resumption on).
+        if let sessionKey, let session = tls.resumableSession { TLSSessionCache.store(session, for: sessionKey) }
         tls.close()
         flushTLSOutput()
         return hasQueuedBytes

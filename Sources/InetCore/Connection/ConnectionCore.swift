@@ -27,6 +27,8 @@ final class ConnectionCore {
     var failure: InetError?
     /// The TLS session of a secure connection (ciphertext on the socket, plaintext to callers).
     var tls: TLSEngine?
+    /// Clients with session resumption: where to keep this connection's session when it ends.
+    var sessionKey: TLSSessionCache.Key?
     /// close_notify has been queued (before FIN on shutdown, before close).
     var closeNotifySent = false
     /// Reported to callers in errors ("host" as the caller named it).

@@ -156,6 +156,15 @@ public final class Listener: Sendable {
         }
     }
 
+    /// Event layer: from now on every accepted connection (TLS: after its handshake) goes to
+    /// `handler`, on the connection's own loop thread; accept failures (e.g. EMFILE) too.
+    package func acceptAll(_ handler: @escaping @Sendable (Result<Connection, InetError>) -> Void) throws(InetError) {
+        let core = try streamCore("accepting with a delegate")
+        if !eventLoop.execute({ core.value.acceptAll(handler) }) {
+            throw InetError(.eventLoopShutdown, "the event loop was shut down")
+        }
+    }
+
     /// Incoming connections, one per `next()`; ends when the listener is closed.
     public var connections: Connections { Connections(listener: self) }
 

@@ -19,6 +19,9 @@ final class ListenerCore {
     private var token: RegistrationToken?
     private var acceptable = true
     private var pending = WaitQueue<Void, Connection>()
+    /// Set by the event layer: every accepted connection goes here (on its own loop), and the
+    /// listener accepts whenever connections arrive instead of only while someone waits.
+    private var acceptHandler: (@Sendable (Result<Connection, InetError>) -> Void)?
     /// TLS listeners accept ahead: handshakes run concurrently (a slow client cannot stall the
     /// others) and finished connections wait here for `accept`. Both are bounded together.
     private var ready: Deque<Connection> = []
@@ -65,6 +68,14 @@ final class ListenerCore {
 
     func cancel(_ id: UInt64, _ error: InetError) { pending.fail(id: id, error) }
 
+    /// Hands every connection from now on to `handler` (see `acceptHandler`).
+    func acceptAll(_ handler: @escaping @Sendable (Result<Connection, InetError>) -> Void) {
+        guard descriptor != nil else { return handler(.failure(InetError(.connectionClosed, "listener closed"))) }
+        acceptHandler = handler
+        while let connection = ready.popFirst() { handler(.success(connection)) }
+        serviceAccepts()
+    }
+
     private enum AcceptOutcome {
         case accepted(Int32)
         case wouldBlock
@@ -92,6 +103,15 @@ final class ListenerCore {
 
     private func serviceAccepts() {
         if tlsContext != nil { return serviceTLSAccepts() }
+        if let acceptHandler {
+            while acceptable {
+                switch acceptOne() {
+                case .accepted(let fd): hand(fd, to: .callback(acceptHandler))
+                case .wouldBlock: return
+                case .failed(let error): return acceptHandler(.failure(error))
+                }
+            }
+        }
         while !pending.isEmpty, acceptable {
             switch acceptOne() {
             case .accepted(let fd): hand(fd, to: pending.removeFirst().completion)
@@ -123,7 +143,9 @@ final class ListenerCore {
     private func handshakeEnded(_ result: Result<Connection, InetError>) {
         handshakesInFlight -= 1
         if case .success(let connection) = result, descriptor != nil {
-            if pending.isEmpty { ready.append(connection) } else { pending.completeFirst(.success(connection)) }
+            if let acceptHandler {
+                acceptHandler(.success(connection))
+            } else if pending.isEmpty { ready.append(connection) } else { pending.completeFirst(.success(connection)) }
         }
         serviceAccepts()
     }
@@ -174,6 +196,7 @@ final class ListenerCore {
         if let token { loop.deregister(token) }
         token = nil
         descriptor = nil
+        acceptHandler = nil
         pending.failAll(error ?? InetError(.connectionClosed, "listener closed"))
         ready.removeAll()  // dropping them closes them
     }

@@ -10,11 +10,15 @@ public struct TLSInfo: Sendable, Equatable {
     public var peerCommonName: String?
     /// True when the peer's certificate chain and name were verified.
     public var peerVerified: Bool
+    /// True when the handshake resumed an earlier session (no certificate was exchanged; the
+    /// session's certificate was verified when it was first made).
+    public var resumed: Bool
 
     init(_ engine: TLSEngine) {
         version = engine.negotiatedVersion
         cipher = engine.cipherName
         peerCommonName = engine.peerCommonName
         peerVerified = engine.peerVerified
+        resumed = engine.isResumed
     }
 }

@@ -6,6 +6,8 @@ import InetCore
 final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
     // Safe: handed between threads only to be used on the connection's loop thread.
     weak var delegate: (any ConnectionDelegate)?
+    /// Accepted connections keep their delegate (nobody else holds it) until they finish.
+    var retainedDelegate: (any ConnectionDelegate)?
     /// Where callbacks run: nil for the loop thread itself.
     var queue: DispatchQueue?
     /// The loop that owns the connection (for resuming after a queued callback).
@@ -69,10 +71,18 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
     // MARK: from the application (loop thread)
 
     func didRead(_ result: TryReadResult, requested: Int) {
-        guard case .bytes(let n) = result, n > 0 else { return }
-        readArmed = true
-        if connection?.mayHaveMoreInputOnLoop(afterReading: n, of: requested) == true { readDue = true }
-        pump()
+        switch result {
+        case .bytes(let n) where n > 0:
+            readArmed = true
+            if connection?.mayHaveMoreInputOnLoop(afterReading: n, of: requested) == true { readDue = true }
+            pump()
+        case .wouldBlock:
+            // Nothing was there (TLS: only records that carry no data, such as session tickets):
+            // the next arrival fires a read event.
+            readArmed = true
+        case .bytes, .endOfStream:
+            break
+        }
     }
 
     func didWrite(_ result: TryWriteResult, offered: Int) {
@@ -98,6 +108,7 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
     func finish() {
         finished = true
         owner = nil
+        retainedDelegate = nil
     }
 
     // MARK: delivery

@@ -1,0 +1,85 @@
+import BenchSupport
+import Glibc
+import InetCore
+import InetEvents
+
+/// `serve echo PORT`: an Inet listener whose accepted connections echo through delegates on
+/// the loop thread (`--api async`: through async/await tasks instead).
+enum EchoServer {
+    static func run(_ command: BenchCommand, group: EventLoopGroup) throws(InetError) -> Never {
+        let listener = try Listener(address: "127.0.0.1", port: command.port, backlog: 1024,
+                                    options: [.noInherit, .noDelay], group: group)
+        print("PORT \(listener.localAddress.port)")
+        fflush(nil)
+        if command.api == "async" {
+            Task {
+                for try await connection in listener.connections {
+                    Task {
+                        while true {
+                            let bytes = try await connection.read()
+                            if bytes.isEmpty { break }
+                            try await connection.write(bytes)
+                        }
+                        try await connection.close()
+                    }
+                }
+            }
+        } else {
+            try listener.acceptConnections(delegate: Acceptor.shared)
+        }
+        while true { pause() }
+    }
+}
+
+/// Gives each accepted connection an echo delegate.
+final class Acceptor: ListenerDelegate {
+    static let shared = Acceptor()
+    func listener(_ listener: Listener, didAccept connection: EventConnection) -> (any ConnectionDelegate)? { Echo() }
+}
+
+/// Writes back what it reads; stops reading while the socket is full (resumes on the write event).
+final class Echo: ConnectionDelegate {
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
+    private var pending = 0  // bytes read but not yet written back, at the buffer's start
+    private var pendingStart = 0
+
+    deinit { buffer.deallocate() }
+
+    func connectionCanRead(_ connection: EventConnection) {
+        guard pending == 0 else { return }  // the write event resumes reading
+        do throws(InetError) {
+            switch try connection.read(into: buffer) {
+            case .bytes(let n):
+                pending = n
+                pendingStart = 0
+                flush(connection)
+            case .endOfStream: try connection.close()
+            case .wouldBlock: break
+            }
+        } catch {
+            try? connection.close()
+        }
+    }
+
+    func connectionCanWrite(_ connection: EventConnection) {
+        flush(connection)
+        if pending == 0 { connectionCanRead(connection) }
+    }
+
+    func connectionDidDisconnect(_ connection: EventConnection, error: InetError?) {
+        if pending == 0 { try? connection.close() }
+    }
+
+    private func flush(_ connection: EventConnection) {
+        guard pending > 0 else { return }
+        do throws(InetError) {
+            let slice = UnsafeRawBufferPointer(rebasing: buffer[pendingStart..<pendingStart + pending])
+            if case .wrote(let n) = try connection.write(slice) {
+                pending -= n
+                pendingStart += n
+            }
+        } catch {
+            try? connection.close()
+        }
+    }
+}
