@@ -2,7 +2,7 @@ import Glibc
 
 /// Times a workload and counts the mallocs made while it runs (when the process runs with the
 /// suite's malloc counter preloaded), then prints the suite's RESULT line.
-public struct Measurement {
+public struct Measurement: Sendable {
     private let start: Double
     private let startMallocs: Int?
 
