@@ -129,6 +129,8 @@ final class ConnectOperation {
             let core = ConnectionCore(
                 loop: plan.loop, descriptor: descriptor, protocol: plan.proto,
                 phase: .connecting(self, attempt: index), highWater: plan.writeBufferLimit)
+            core.closeOnExec = plan.options.contains(.noInherit)
+            core.knownRemoteAddress = address
             try core.register()
             cores[index] = core
             if immediately { core.connectedImmediately() }

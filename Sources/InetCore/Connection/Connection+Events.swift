@@ -25,6 +25,12 @@ extension Connection {
         return core.value.mayHaveMoreInput(afterReading: count, of: requested)
     }
 
+    /// True when input may be waiting, known without a syscall (see `ConnectionCore.mayHaveInput`).
+    package var mayHaveInputOnLoop: Bool {
+        eventLoop.assertInLoop()
+        return core.value.mayHaveInput
+    }
+
     /// True when a read would not wait (bytes or end of stream are there).
     package var hasInputWaitingOnLoop: Bool {
         eventLoop.assertInLoop()

@@ -14,8 +14,20 @@ public final class Connection: Sendable {
     public let `protocol`: InetProtocol
     /// The host as the connector was given it.
     public let host: String
-    /// The local address of the socket.
-    public let localAddress: SocketAddress
+    /// The local address of the socket, fetched from the socket on first use (one
+    /// `getsockname`, on the loop) and kept; read it while the connection is open — after a
+    /// close that came first it is unknown and reads as the unspecified address, port 0.
+    public var localAddress: SocketAddress {
+        if let known = knownLocalAddress.withLock({ $0 }) { return known }
+        let core = self.core
+        let unknown = SocketAddress.any(remoteAddress.family, port: 0)
+        let address = eventLoop.inEventLoop
+            ? core.value.localAddress ?? unknown
+            : (try? runOnLoop(eventLoop, "localAddress") { .success(core.value.localAddress ?? unknown) }) ?? unknown
+        knownLocalAddress.withLock { $0 = address }
+        return address
+    }
+    private let knownLocalAddress = Locked<SocketAddress?>(nil)
     /// The peer's address.
     public let remoteAddress: SocketAddress
     /// The default timeout of reads and writes (`nil`: none).
@@ -29,7 +41,6 @@ public final class Connection: Sendable {
         self.eventLoop = core.loop
         self.protocol = core.proto
         self.host = host
-        self.localAddress = core.localAddress ?? .any(.ipv4, port: 0)
         self.remoteAddress = core.remoteAddress ?? .any(.ipv4, port: 0)
         self.ioTimeout = ioTimeout
         self.tls = core.tls.map(TLSInfo.init)

@@ -113,9 +113,9 @@ extension ConnectionCore {
         if case .closed = phase { return }
         let handshakeOwner: HandshakeOwner? = if case .handshaking(let owner) = phase { owner } else { nil }
         phase = .closed
-        if let token { loop.deregister(token) }
+        if let token { loop.deregister(token, descriptorClosing: closeOnExec) }
         token = nil
-        if error == nil { discardUnreadInput() }
+        if error == nil, readable || tls != nil { discardUnreadInput() }
         descriptor = nil  // closes the fd
         closeTimer?.cancel()
         writeQueue.removeAll()

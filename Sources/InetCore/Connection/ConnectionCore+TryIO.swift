@@ -12,7 +12,10 @@ extension ConnectionCore {
         guard let fd = descriptor?.raw else { return .failure(InetError(.connectionClosed, "connection closed")) }
         while true {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
-            if n > 0 || (n == 0 && isDatagram && buffer.count > 0) { return .success(.bytes(n)) }
+            if n > 0 || (n == 0 && isDatagram && buffer.count > 0) {
+                if n < buffer.count, !isDatagram { readable = false }  // drained (see `readable`)
+                return .success(.bytes(n))
+            }
             if n == 0 {
                 readEOF = true
                 return .success(.endOfStream)
@@ -83,6 +86,12 @@ extension ConnectionCore {
     func mayHaveMoreInput(afterReading count: Int, of requested: Int) -> Bool {
         if tls == nil, !isDatagram, !readEOF, count < requested { return false }
         return hasInputWaiting
+    }
+
+    /// True when input may be waiting, without a syscall: a read edge not yet drained, end of
+    /// stream, or decrypted/undecrypted TLS bytes. (False positives cost one would-block read.)
+    var mayHaveInput: Bool {
+        readable || readEOF || tls?.hasBufferedInput == true
     }
 
     /// True when a read would return bytes (or end of stream) without waiting.

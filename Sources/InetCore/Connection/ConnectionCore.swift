@@ -18,8 +18,17 @@ final class ConnectionCore {
     var descriptor: SocketDescriptor?
     var token: RegistrationToken?
 
-    /// Edge-triggered readiness, cleared only by `EAGAIN`.
+    /// Edge-triggered readiness: input may be waiting. Set by every read edge; cleared by
+    /// `EAGAIN` and by a short plain-TCP read (the queue was empty then; a later arrival is a
+    /// new edge).
     var readable = true
+    /// The descriptor is close-on-exec, so closing it also ends its epoll registration (no
+    /// child process can hold it open): no `EPOLL_CTL_DEL` is needed before `close`.
+    var closeOnExec = true
+    /// The peer's address as connected to or accepted from (no getpeername).
+    var knownRemoteAddress: SocketAddress?
+    /// The local address once asked for (getsockname on first use, on the loop).
+    var knownLocalAddress: SocketAddress?
     var writable = false
     var readEOF = false
     var output = OutputState.open
@@ -80,8 +89,14 @@ final class ConnectionCore {
         }
     }
 
-    var localAddress: SocketAddress? { descriptor?.localAddress }
-    var remoteAddress: SocketAddress? { descriptor?.remoteAddress }
+    var localAddress: SocketAddress? {
+        if knownLocalAddress == nil { knownLocalAddress = descriptor?.localAddress }
+        return knownLocalAddress
+    }
+    var remoteAddress: SocketAddress? {
+        if knownRemoteAddress == nil { knownRemoteAddress = descriptor?.remoteAddress }
+        return knownRemoteAddress
+    }
     var isClosed: Bool { if case .closed = phase { true } else { false } }
 
     // MARK: events
@@ -90,7 +105,9 @@ final class ConnectionCore {
         switch phase {
         case .connecting(let operation, let attempt):
             guard readiness.writable else { return }
-            finishConnect(operation, attempt)
+            // Plain EPOLLOUT means connected: SO_ERROR is read only when the kernel flags a problem.
+            readable = readiness.readable
+            finishConnect(operation, attempt, failed: readiness.error || readiness.closedBothWays)
         case .handshaking:
             if readiness.readable { readable = true }
             if readiness.writable {
@@ -122,11 +139,12 @@ final class ConnectionCore {
     /// Called when the connect was already complete at `connect()` (UDP, some loopback cases).
     func connectedImmediately() {
         guard case .connecting(let operation, let attempt) = phase else { return }
-        finishConnect(operation, attempt)
+        finishConnect(operation, attempt, failed: true)
     }
 
-    private func finishConnect(_ operation: ConnectOperation, _ attempt: Int) {
-        let error = descriptor?.pendingError ?? EBADF
+    /// `failed`: the readiness suggests an error, so ask the socket (SO_ERROR) which one.
+    private func finishConnect(_ operation: ConnectOperation, _ attempt: Int, failed: Bool) {
+        let error = failed ? descriptor?.pendingError ?? EBADF : 0
         if error == 0 {
             phase = .open
             writable = true

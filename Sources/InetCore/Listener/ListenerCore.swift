@@ -162,10 +162,12 @@ final class ListenerCore {
         }
         let target = group.next()
         let (ioTimeout, limit, tlsContext, handshakeTimeout) = (self.ioTimeout, writeBufferLimit, self.tlsContext, self.handshakeTimeout)
+        let closeOnExec = options.contains(.noInherit)
         let fd = descriptor.release()  // ownership moves to the task below
         let submitted = target.execute {
             let owned = SocketDescriptor(taking: fd)
             let core = ConnectionCore(loop: target, descriptor: owned, protocol: .tcp, phase: .open, highWater: limit)
+            core.closeOnExec = closeOnExec
             do throws(InetError) {
                 try core.register()
                 guard let tlsContext else {

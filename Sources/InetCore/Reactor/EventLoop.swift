@@ -130,11 +130,14 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Removes a registration; call before closing the descriptor.
-    func deregister(_ token: RegistrationToken) {
+    /// Ends a registration. `descriptorClosing`: the caller closes the (close-on-exec)
+    /// descriptor right after, which removes it from epoll; events already fetched for it carry
+    /// the old generation and are dropped.
+    func deregister(_ token: RegistrationToken, descriptorClosing: Bool = false) {
         assertInLoop()
         let index = Int(token.fd)
         guard index < slots.count, slots[index].generation == token.generation else { return }
-        selector.remove(fd: token.fd)
+        if !descriptorClosing { selector.remove(fd: token.fd) }
         slots[index].registrant = nil
         slots[index].generation &+= 1
     }

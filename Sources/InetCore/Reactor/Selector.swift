@@ -8,6 +8,9 @@ struct Readiness: Sendable {
     var writable: Bool { bits & (CINET_EPOLLOUT | CINET_EPOLLHUP | CINET_EPOLLERR) != 0 }
     var error: Bool { bits & CINET_EPOLLERR != 0 }
     var hangup: Bool { bits & (CINET_EPOLLHUP | CINET_EPOLLRDHUP) != 0 }
+    /// Both directions are shut (EPOLLHUP, not just the peer's FIN): with `error`, how a failed
+    /// connect shows.
+    var closedBothWays: Bool { bits & CINET_EPOLLHUP != 0 }
 }
 
 /// One epoll instance plus the eventfd that wakes it. Edge-triggered: every socket is registered

@@ -93,7 +93,8 @@ public final class EventConnection: @unchecked Sendable {
 }
 
 extension Connector {
-    /// Starts connecting and returns at once (`InetAsyncConnectEx`). The delegate (held weakly)
+    /// Starts connecting and returns at once (`InetAsyncConnectEx`). The delegate (held until the
+    /// connection is closed or its connect fails)
     /// gets the connect event — with the error on failure — and then read, write and disconnect
     /// events, on the connection's loop thread, or on `queue` when given (still one at a time,
     /// in order). Bad input throws here, before any socket.

@@ -5,9 +5,9 @@ import InetCore
 /// Invariant: every member is used only on the connection's loop thread.
 final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
     // Safe: handed between threads only to be used on the connection's loop thread.
-    weak var delegate: (any ConnectionDelegate)?
-    /// Accepted connections keep their delegate (nobody else holds it) until they finish.
-    var retainedDelegate: (any ConnectionDelegate)?
+    /// Held strongly (a weak reference would put every retain of it on the slow path) until
+    /// the connection finishes: local close or failed connect.
+    var delegate: (any ConnectionDelegate)?
     /// Where callbacks run: nil for the loop thread itself.
     var queue: DispatchQueue?
     /// The loop that owns the connection (for resuming after a queued callback).
@@ -41,7 +41,7 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
             connection.attachEventSink(self)
             connectDue = .some(nil)
             writeDue = true  // the write event fires once right after a successful connect
-            if connection.hasInputWaitingOnLoop { readDue = true }
+            if connection.mayHaveInputOnLoop { readDue = true }
         case .failure(let error):
             connectDue = .some(error)
         }
@@ -108,51 +108,69 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
     func finish() {
         finished = true
         owner = nil
-        retainedDelegate = nil
+        delegate = nil
     }
 
     // MARK: delivery
 
+    /// One event to deliver.
+    private enum Due {
+        case connect(InetError?)
+        case write
+        case read
+        case disconnect(InetError?)
+    }
+
     /// Delivers due events in order (connect, write, read, disconnect), one at a time. Called
     /// again from inside a callback it returns at once; the outer loop delivers what came due.
+    /// On the loop thread this is a direct call per event: no closure, no allocation.
     func pump() {
         guard !delivering else { return }
         delivering = true
         var handedOff = false
         defer { if !handedOff { delivering = false } }
         while !finished, let delegate, let owner {
-            let call: (@Sendable () -> Void)
-            let handed = UncheckedPair(delegate: delegate, owner: owner)
+            let event: Due
             if let error = connectDue {
                 connectDue = nil
                 if error != nil { finish() }  // nothing follows a failed connect
-                call = { handed.delegate.connectionDidConnect(handed.owner, error: error) }
+                event = .connect(error)
             } else if !enabled {
                 return
             } else if writeDue {
                 // Before reads: the write event right after connect comes second, as the original
                 // says; later ones fire at most once per would-block, so reads cannot starve.
                 writeDue = false
-                call = { handed.delegate.connectionCanWrite(handed.owner) }
+                event = .write
             } else if readDue {
                 readDue = false
                 readArmed = false
-                call = { handed.delegate.connectionCanRead(handed.owner) }
+                event = .read
             } else if let error = disconnectDue {
                 disconnectDue = nil
                 enabled = false  // a disconnect disables events
-                call = { handed.delegate.connectionDidDisconnect(handed.owner, error: error) }
+                event = .disconnect(error)
             } else {
                 return
             }
             guard let queue, let loop else {
-                call()
+                Self.deliver(event, to: delegate, owner)
                 continue
             }
             // On the caller's queue: the next event waits until this callback has returned.
             handedOff = true
-            resumeAfterQueue(queue, loop, call)
+            let handed = UncheckedPair(delegate: delegate, owner: owner)
+            resumeAfterQueue(queue, loop) { Self.deliver(event, to: handed.delegate, handed.owner) }
             return
+        }
+    }
+
+    private static func deliver(_ event: Due, to delegate: any ConnectionDelegate, _ owner: EventConnection) {
+        switch event {
+        case .connect(let error): delegate.connectionDidConnect(owner, error: error)
+        case .write: delegate.connectionCanWrite(owner)
+        case .read: delegate.connectionCanRead(owner)
+        case .disconnect(let error): delegate.connectionDidDisconnect(owner, error: error)
         }
     }
 

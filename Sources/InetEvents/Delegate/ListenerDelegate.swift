@@ -33,7 +33,6 @@ extension Listener {
                     connection.closeOnLoop()
                     return dispatcher.finish()
                 }
-                dispatcher.retainedDelegate = connectionDelegate
                 dispatcher.delegate = connectionDelegate
                 dispatcher.connected(.success(connection))
             case .failure(let error):
