@@ -37,6 +37,15 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
     /// Parses an IPv4 or IPv6 literal (`127.0.0.1`, `::1`, `fe80::1%eth0`); `nil` for anything else.
     public init?(ipLiteral text: String, port: UInt16) {
         guard !text.isEmpty, text.utf8.count <= 255 else { return nil }
+        // Fast path for the common dotted quad (no allocation, no resolver machinery).
+        var v4 = sockaddr_in()
+        if inet_pton(AF_INET, text, &v4.sin_addr) == 1 {
+            v4.sin_family = sa_family_t(AF_INET)
+            guard let address = withUnsafeBytes(of: &v4, { SocketAddress(storage: $0.baseAddress!) }) else { return nil }
+            self = address
+            self.port = port
+            return
+        }
         var hints = addrinfo()
         hints.ai_flags = CINET_AI_NUMERICHOST
         hints.ai_family = AF_UNSPEC

@@ -155,10 +155,10 @@ enum HostValidation {
         func bad(_ why: String) -> InetError { InetError(.invalidHostName, "invalid host name '\(raw)': \(why)", host: raw) }
         if raw.isEmpty { throw bad("it is empty") }
         if raw.utf8.count > 253 { throw bad("it is \(raw.utf8.count) bytes; at most 253 are allowed") }
-        if raw.contains("://") || raw.contains("/") { throw bad("it looks like a URL; give only the host name") }
+        if raw.utf8.contains(UInt8(ascii: "/")) { throw bad("it looks like a URL; give only the host name") }
         let host = stripBrackets(raw)
         if let literal = SocketAddress(ipLiteral: host, port: 0) { return (host, literal) }
-        if host.contains(":") { throw bad("it is neither a host name nor a valid IPv6 literal") }
+        if host.utf8.contains(UInt8(ascii: ":")) { throw bad("it is neither a host name nor a valid IPv6 literal") }
         let name = host.hasSuffix(".") ? String(host.dropLast()) : host
         for label in name.split(separator: ".", omittingEmptySubsequences: false) {
             if label.isEmpty { throw bad("it has an empty label") }

@@ -18,16 +18,12 @@ public final class Connection: Sendable {
     /// `getsockname`, on the loop) and kept; read it while the connection is open — after a
     /// close that came first it is unknown and reads as the unspecified address, port 0.
     public var localAddress: SocketAddress {
-        if let known = knownLocalAddress.withLock({ $0 }) { return known }
+        // Cached in the core (loop-confined); other threads hop to the loop to read it.
         let core = self.core
         let unknown = SocketAddress.any(remoteAddress.family, port: 0)
-        let address = eventLoop.inEventLoop
-            ? core.value.localAddress ?? unknown
-            : (try? runOnLoop(eventLoop, "localAddress") { .success(core.value.localAddress ?? unknown) }) ?? unknown
-        knownLocalAddress.withLock { $0 = address }
-        return address
+        if eventLoop.inEventLoop { return core.value.localAddress ?? unknown }
+        return (try? runOnLoop(eventLoop, "localAddress") { .success(core.value.localAddress ?? unknown) }) ?? unknown
     }
-    private let knownLocalAddress = Locked<SocketAddress?>(nil)
     /// The peer's address.
     public let remoteAddress: SocketAddress
     /// The default timeout of reads and writes (`nil`: none).
