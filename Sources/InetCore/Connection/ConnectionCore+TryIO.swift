@@ -116,7 +116,12 @@ extension ConnectionCore {
         guard writeQueue.isEmpty, writable, let fd = descriptor?.raw else { return .success(.wouldBlock) }
         while true {
             let sent = cinet_send(fd, bytes.baseAddress, bytes.count)
-            if sent >= 0 { return .success(.wrote(sent)) }
+            if sent >= 0 {
+                // A partial stream write means the send buffer is full: the kernel raises an
+                // EPOLLOUT edge when room frees (see `handle`).
+                if sent < bytes.count, !isDatagram { writable = false }
+                return .success(.wrote(sent))
+            }
             let e = cinet_errno()
             if e == EINTR { continue }
             if e == EAGAIN {

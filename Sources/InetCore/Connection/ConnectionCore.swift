@@ -121,7 +121,9 @@ final class ConnectionCore {
                 serviceReads()
                 eventSink?.connectionReadable()
             }
-            if readiness.writable {
+            // Every event reports EPOLLOUT while the socket has room; it is news only after a
+            // would-block or partial write (`writable` false) or while bytes wait in the queue.
+            if readiness.writable, !writable || !writeQueue.isEmpty {
                 writable = true
                 flushWrites()
                 eventSink?.connectionWritable()

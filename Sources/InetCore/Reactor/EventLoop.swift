@@ -1,3 +1,4 @@
+import Synchronization
 import CInetLinux
 import DequeModule
 import Glibc
@@ -24,6 +25,10 @@ public final class EventLoop: @unchecked Sendable {
     public let index: Int
     private let selector: Selector
     private let incoming = Locked(Incoming())
+    /// How many tasks wait in `incoming`, readable without the lock: the loop skips locking when
+    /// it is 0. Written under the lock; a stale 0 is harmless (a submitter from another thread
+    /// also writes the eventfd, so the loop wakes and looks again).
+    private let queuedTasks = Atomic<Int>(0)
     private var timers = Heap<TimerEntry>()
     private var timerSequence: UInt64 = 0
     private var slots: [Slot] = []
@@ -73,6 +78,7 @@ public final class EventLoop: @unchecked Sendable {
         let (accepted, wake) = incoming.withLock { state -> (Bool, Bool) in
             guard state.accepting else { return (false, false) }
             state.tasks.append(task)
+            queuedTasks.store(state.tasks.count, ordering: .releasing)
             if onLoop || state.wakePending { return (true, false) }
             state.wakePending = true
             return (true, true)
@@ -164,7 +170,7 @@ public final class EventLoop: @unchecked Sendable {
             var timeout: Int32 = more ? 0 : nextTimeoutMilliseconds()
             // Releasing tasks and timers can run deinits that submit work from this thread (which
             // writes no eventfd): look at the queue once more, last thing before sleeping.
-            if timeout != 0, incoming.withLock({ !$0.tasks.isEmpty }) { timeout = 0 }
+            if timeout != 0, queuedTasks.load(ordering: .acquiring) > 0 { timeout = 0 }
             selector.wait(timeoutMilliseconds: timeout) { token, readiness in
                 let t = RegistrationToken(packed: token)
                 let index = Int(t.fd)
@@ -181,15 +187,18 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs the queued tasks once; returns true if more arrived meanwhile.
     private func runTasks() -> Bool {
+        // `wakePending` can only be set while tasks wait, so skipping the lock at 0 leaves it right.
+        guard queuedTasks.load(ordering: .acquiring) > 0 else { return false }
         var batch = incoming.withLock { state -> Deque<@Sendable () -> Void> in
             let tasks = state.tasks
             state.tasks = []
             state.wakePending = false
+            queuedTasks.store(0, ordering: .releasing)
             return tasks
         }
         // Each task is released as soon as it has run (its captures' deinits may submit work).
         while let task = batch.popFirst() { task() }
-        return incoming.withLock { !$0.tasks.isEmpty }
+        return queuedTasks.load(ordering: .acquiring) > 0
     }
 
     private func runExpiredTimers() {
@@ -232,7 +241,10 @@ public final class EventLoop: @unchecked Sendable {
             operations = [:]
             var pending = incoming.withLock { state -> Deque<@Sendable () -> Void> in
                 state.accepting = false
-                defer { state.tasks = [] }
+                defer {
+                    state.tasks = []
+                    queuedTasks.store(0, ordering: .releasing)
+                }
                 return state.tasks
             }
             if pending.isEmpty { break }
