@@ -73,7 +73,7 @@ final class Echo: ConnectionDelegate {
     private func flush(_ connection: EventConnection) {
         guard pending > 0 else { return }
         do throws(InetError) {
-            let slice = UnsafeRawBufferPointer(rebasing: buffer[pendingStart..<pendingStart + pending])
+            let slice = UnsafeRawBufferPointer(start: buffer.baseAddress! + pendingStart, count: pending)
             if case .wrote(let n) = try connection.write(slice) {
                 pending -= n
                 pendingStart += n

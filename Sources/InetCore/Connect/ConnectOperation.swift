@@ -52,7 +52,10 @@ final class ConnectOperation {
         } catch {
             return completion.fail(error)
         }
-        deadlineTimer = plan.loop.scheduleInLoop(at: .after(plan.timeout)) { [weak self] in self?.deadlineReached() }
+        // The timers hold the operation strongly (a weak capture would give every connect a
+        // side-table allocation); `end()`, which every ending goes through, cancels both, and a
+        // loop shutdown fails the operation (so ends it) and drops all timers.
+        deadlineTimer = plan.loop.scheduleInLoop(at: .after(plan.timeout)) { [self] in deadlineReached() }
         if let literal = plan.literal {
             resolution = .literal
             return resolved([literal])
@@ -105,9 +108,8 @@ final class ConnectOperation {
             switch action {
             case .startAttempt(let index): startAttempt(index)
             case .armStagger:
-                staggerTimer = plan.loop.scheduleInLoop(at: .after(plan.happyEyeballsDelay)) { [weak self] in
-                    guard let self else { return }
-                    self.apply(self.machine.staggerElapsed())
+                staggerTimer = plan.loop.scheduleInLoop(at: .after(plan.happyEyeballsDelay)) { [self] in
+                    apply(machine.staggerElapsed())
                 }
             case .disarmStagger:
                 staggerTimer?.cancel()

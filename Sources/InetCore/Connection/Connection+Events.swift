@@ -8,15 +8,15 @@ extension Connection {
     }
 
     /// Reads what is there without waiting.
-    package func tryReadOnLoop(into buffer: UnsafeMutableRawBufferPointer) -> Result<TryReadResult, InetError> {
+    package func tryReadOnLoop(into buffer: UnsafeMutableRawBufferPointer) throws(InetError) -> TryReadResult {
         eventLoop.assertInLoop()
-        return core.value.tryRead(into: buffer)
+        return try core.value.tryRead(into: buffer)
     }
 
     /// Writes what the socket takes now without waiting (partial writes allowed).
-    package func tryWriteOnLoop(_ bytes: UnsafeRawBufferPointer) -> Result<TryWriteResult, InetError> {
+    package func tryWriteOnLoop(_ bytes: UnsafeRawBufferPointer) throws(InetError) -> TryWriteResult {
         eventLoop.assertInLoop()
-        return core.value.tryWrite(bytes)
+        return try core.value.tryWrite(bytes)
     }
 
     /// After a read of `count` of `requested` bytes: may more be waiting (a syscall only when needed).

@@ -5,59 +5,59 @@ import InetTLS
 /// Non-blocking reads and writes for event-driven callers (delegates, the legacy API): they
 /// return at once with bytes, end of stream or would-block. Loop thread only.
 extension ConnectionCore {
-    func tryRead(into buffer: UnsafeMutableRawBufferPointer) -> Result<TryReadResult, InetError> {
-        if let error = refusal(reading: true) { return .failure(error) }
-        if readEOF { return .success(.endOfStream) }
-        if let tls { return tryReadTLS(tls, into: buffer) }
-        guard let fd = descriptor?.raw else { return .failure(InetError(.connectionClosed, "connection closed")) }
+    func tryRead(into buffer: UnsafeMutableRawBufferPointer) throws(InetError) -> TryReadResult {
+        if let error = refusal(reading: true) { throw error }
+        if readEOF { return .endOfStream }
+        if let tls { return try tryReadTLS(tls, into: buffer) }
+        guard let fd = descriptor?.raw else { throw InetError(.connectionClosed, "connection closed") }
         while true {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if n > 0 || (n == 0 && isDatagram && buffer.count > 0) {
                 if n < buffer.count, !isDatagram { readable = false }  // drained (see `readable`)
-                return .success(.bytes(n))
+                return .bytes(n)
             }
             if n == 0 {
                 readEOF = true
-                return .success(.endOfStream)
+                return .endOfStream
             }
             let e = cinet_errno()
             if e == EINTR { continue }
             if e == EAGAIN {
                 readable = false
-                return .success(.wouldBlock)
+                return .wouldBlock
             }
             let error = InetError.system("read from \(remoteDescription)", errno: e, host: host)
             if !isDatagram { fail(error) }
-            return .failure(error)
+            throw error
         }
     }
 
     /// Decrypts what the engine holds, reading ciphertext from the socket as needed.
-    private func tryReadTLS(_ tls: TLSEngine, into buffer: UnsafeMutableRawBufferPointer) -> Result<TryReadResult, InetError> {
+    private func tryReadTLS(_ tls: TLSEngine, into buffer: UnsafeMutableRawBufferPointer) throws(InetError) -> TryReadResult {
         while true {
             let result: TLSEngine.ReadResult
             do throws(TLSError) { result = try tls.read(into: buffer) } catch {
                 flushTLSOutput()
                 let failure = InetError(error, host: host)
                 fail(failure)
-                return .failure(failure)
+                throw failure
             }
             flushTLSOutput()  // post-handshake messages (key updates) may need answers
             switch result {
-            case .bytes(let n): return .success(.bytes(n))
+            case .bytes(let n): return .bytes(n)
             case .closed:
                 readEOF = true
-                return .success(.endOfStream)
+                return .endOfStream
             case .needsInput:
                 switch readTLSInput(tls) {
                 case .fed: continue
-                case .wouldBlock: return .success(.wouldBlock)
+                case .wouldBlock: return .wouldBlock
                 case .endOfStream:
                     readEOF = true  // TCP closed without close_notify: treated as end of stream
-                    return .success(.endOfStream)
+                    return .endOfStream
                 case .failed(let error):
                     fail(error)
-                    return .failure(error)
+                    throw error
                 }
             }
         }
@@ -103,34 +103,35 @@ extension ConnectionCore {
         return ioctl(fd, UInt(FIONREAD), &count) == 0 && count > 0
     }
 
-    func tryWrite(_ bytes: UnsafeRawBufferPointer) -> Result<TryWriteResult, InetError> {
-        if let error = refusal(reading: false) { return .failure(error) }
+    func tryWrite(_ bytes: UnsafeRawBufferPointer) throws(InetError) -> TryWriteResult {
+        if let error = refusal(reading: false) { throw error }
         if isDatagram, bytes.count > Self.maxDatagram {
-            return .failure(InetError(.messageTooLong, "a UDP datagram holds at most \(Self.maxDatagram) bytes; got \(bytes.count)"))
+            throw InetError(.messageTooLong, "a UDP datagram holds at most \(Self.maxDatagram) bytes; got \(bytes.count)")
         }
         if let tls {
             // Ciphertext goes through the queue; refuse only while it is over the limit.
-            guard writeQueue.byteCount < highWater else { return .success(.wouldBlock) }
-            return encryptAndQueue(tls, bytes).map { .wrote(bytes.count) }
+            guard writeQueue.byteCount < highWater else { return .wouldBlock }
+            try encryptAndQueue(tls, bytes).get()
+            return .wrote(bytes.count)
         }
-        guard writeQueue.isEmpty, writable, let fd = descriptor?.raw else { return .success(.wouldBlock) }
+        guard writeQueue.isEmpty, writable, let fd = descriptor?.raw else { return .wouldBlock }
         while true {
             let sent = cinet_send(fd, bytes.baseAddress, bytes.count)
             if sent >= 0 {
                 // A partial stream write means the send buffer is full: the kernel raises an
                 // EPOLLOUT edge when room frees (see `handle`).
                 if sent < bytes.count, !isDatagram { writable = false }
-                return .success(.wrote(sent))
+                return .wrote(sent)
             }
             let e = cinet_errno()
             if e == EINTR { continue }
             if e == EAGAIN {
                 writable = false
-                return .success(.wouldBlock)
+                return .wouldBlock
             }
             let error = InetError.system("write to \(remoteDescription)", errno: e, host: host)
             if !isDatagram { fail(error) }
-            return .failure(error)
+            throw error
         }
     }
 }

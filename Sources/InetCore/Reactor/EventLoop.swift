@@ -30,8 +30,10 @@ public final class EventLoop: @unchecked Sendable {
     /// also writes the eventfd, so the loop wakes and looks again).
     private let queuedTasks = Atomic<Int>(0)
     private var timers = Heap<TimerEntry>()
+    private var insertsSinceCompaction = 0
     private var timerSequence: UInt64 = 0
-    private var slots: [Slot] = []
+    // Unchecked exclusivity: read once per event (the registrant is copied out before it runs).
+    @exclusivity(unchecked) private var slots: [Slot] = []
     private var runState = RunState.running
     private var thread: pthread_t?
     private let started = ConditionLock()
@@ -116,6 +118,15 @@ public final class EventLoop: @unchecked Sendable {
     private func insertTimer(_ task: ScheduledTask) {
         timerSequence &+= 1
         task.sequence = timerSequence
+        // Cancelled timers stay in the heap until they come up. A connect or I/O timeout is
+        // nearly always cancelled long before it is due, so without this the heap would hold
+        // every timeout of the last `timeout` seconds (200,000 at 10,000 connects/s and 20 s).
+        // Dropping them every time the heap has grown by half keeps inserts amortized O(log n).
+        insertsSinceCompaction += 1
+        if insertsSinceCompaction >= max(1024, timers.count / 2) {
+            insertsSinceCompaction = 0
+            timers = Heap(timers.unordered.filter { $0.task.body != nil })
+        }
         timers.insert(TimerEntry(task: task))
     }
 

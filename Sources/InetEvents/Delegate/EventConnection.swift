@@ -23,35 +23,39 @@ public final class EventConnection: @unchecked Sendable {
     /// Reads what is there into `buffer` without waiting. On the loop thread (in callbacks) it
     /// is a direct call that allocates nothing.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(InetError) -> TryReadResult {
-        if eventLoop.inEventLoop { return try Self.read(dispatcher, buffer).get() }
+        if eventLoop.inEventLoop { return try Self.read(dispatcher, buffer) }
         let (dispatcher, raw) = (self.dispatcher, UnsafeTransfer(buffer))
-        return try runOnLoop(eventLoop, "read") { Self.read(dispatcher, raw.value) }
+        return try runOnLoop(eventLoop, "read") {
+            do throws(InetError) { return .success(try Self.read(dispatcher, raw.value)) } catch { return .failure(error) }
+        }
     }
 
-    private static func read(_ dispatcher: EventDispatcher, _ buffer: UnsafeMutableRawBufferPointer) -> Result<TryReadResult, InetError> {
+    private static func read(_ dispatcher: EventDispatcher, _ buffer: UnsafeMutableRawBufferPointer) throws(InetError) -> TryReadResult {
         guard let connection = dispatcher.connection else {
-            return .failure(InetError(.notConnected, "not connected (wait for the connect event)"))
+            throw InetError(.notConnected, "not connected (wait for the connect event)")
         }
-        let result = connection.tryReadOnLoop(into: buffer)
-        if case .success(let outcome) = result { dispatcher.didRead(outcome, requested: buffer.count) }
-        return result
+        let outcome = try connection.tryReadOnLoop(into: buffer)
+        dispatcher.didRead(outcome, requested: buffer.count)
+        return outcome
     }
 
     /// Writes what the socket takes now (a partial write returns fewer bytes), without waiting.
     /// On the loop thread it is a direct call that allocates nothing (plain TCP/UDP).
     public func write(_ bytes: UnsafeRawBufferPointer) throws(InetError) -> TryWriteResult {
-        if eventLoop.inEventLoop { return try Self.write(dispatcher, bytes).get() }
+        if eventLoop.inEventLoop { return try Self.write(dispatcher, bytes) }
         let (dispatcher, raw) = (self.dispatcher, UnsafeTransfer(bytes))
-        return try runOnLoop(eventLoop, "write") { Self.write(dispatcher, raw.value) }
+        return try runOnLoop(eventLoop, "write") {
+            do throws(InetError) { return .success(try Self.write(dispatcher, raw.value)) } catch { return .failure(error) }
+        }
     }
 
-    private static func write(_ dispatcher: EventDispatcher, _ bytes: UnsafeRawBufferPointer) -> Result<TryWriteResult, InetError> {
+    private static func write(_ dispatcher: EventDispatcher, _ bytes: UnsafeRawBufferPointer) throws(InetError) -> TryWriteResult {
         guard let connection = dispatcher.connection else {
-            return .failure(InetError(.notConnected, "not connected (wait for the connect event)"))
+            throw InetError(.notConnected, "not connected (wait for the connect event)")
         }
-        let result = connection.tryWriteOnLoop(bytes)
-        if case .success(let outcome) = result { dispatcher.didWrite(outcome, offered: bytes.count) }
-        return result
+        let outcome = try connection.tryWriteOnLoop(bytes)
+        dispatcher.didWrite(outcome, offered: bytes.count)
+        return outcome
     }
 
     /// Writes what the socket takes now of `bytes`.
@@ -77,12 +81,17 @@ public final class EventConnection: @unchecked Sendable {
 
     /// Closes the connection (queued bytes are still sent). No event follows a local close.
     public func close() throws(InetError) {
+        if eventLoop.inEventLoop { return Self.close(dispatcher) }
         let dispatcher = self.dispatcher
         try runOnLoop(eventLoop, "close") {
-            dispatcher.connection?.closeOnLoop()
-            dispatcher.finish()
+            Self.close(dispatcher)
             return .success(())
         }
+    }
+
+    private static func close(_ dispatcher: EventDispatcher) {
+        dispatcher.connection?.closeOnLoop()
+        dispatcher.finish()
     }
 
     /// The connected connection's addresses and TLS facts, once connected.

@@ -7,30 +7,33 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
     // Safe: handed between threads only to be used on the connection's loop thread.
     /// Held strongly (a weak reference would put every retain of it on the slow path) until
     /// the connection finishes: local close or failed connect.
-    var delegate: (any ConnectionDelegate)?
+    @exclusivity(unchecked) var delegate: (any ConnectionDelegate)?
     /// Where callbacks run: nil for the loop thread itself.
-    var queue: DispatchQueue?
+    @exclusivity(unchecked) var queue: DispatchQueue?
     /// The loop that owns the connection (for resuming after a queued callback).
-    var loop: EventLoop?
+    @exclusivity(unchecked) var loop: EventLoop?
     /// The handle given to the delegate. Strong until the connection finishes (local close or a
     /// failed connect), so the loop can deliver to it even if the application let it go.
-    var owner: EventConnection?
-    var connection: Connection?
+    @exclusivity(unchecked) var owner: EventConnection?
+    @exclusivity(unchecked) var connection: Connection?
 
     /// Delivery is on (enableEvents/disableEvents); a disconnect turns it off.
-    var enabled = true
+    @exclusivity(unchecked) var enabled = true
     /// The connection ended locally or the connect failed: nothing more is delivered.
-    var finished = false
+    @exclusivity(unchecked) var finished = false
     /// A read event may fire (the app has read since the last one).
-    var readArmed = true
+    @exclusivity(unchecked) var readArmed = true
     /// A write event fires at the next writability (a write would block or was partial).
-    var writeArmed = false
+    @exclusivity(unchecked) var writeArmed = false
 
-    private var connectDue: InetError?? = nil
-    private var readDue = false
-    private var writeDue = false
-    private var disconnectDue: InetError?? = nil
-    private var delivering = false
+    // Due events as flags (cheap to test on every pump), with the rare errors beside them.
+    @exclusivity(unchecked) private var connectDue = false
+    @exclusivity(unchecked) private var connectError: InetError?
+    @exclusivity(unchecked) private var readDue = false
+    @exclusivity(unchecked) private var writeDue = false
+    @exclusivity(unchecked) private var disconnectDue = false
+    @exclusivity(unchecked) private var disconnectError: InetError?
+    @exclusivity(unchecked) private var delivering = false
 
     // MARK: from the connect
 
@@ -39,11 +42,12 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
         case .success(let connection):
             self.connection = connection
             connection.attachEventSink(self)
-            connectDue = .some(nil)
+            connectDue = true
             writeDue = true  // the write event fires once right after a successful connect
             if connection.mayHaveInputOnLoop { readDue = true }
         case .failure(let error):
-            connectDue = .some(error)
+            connectDue = true
+            connectError = error
         }
         pump()
     }
@@ -64,7 +68,10 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
     }
 
     override func connectionPeerClosed(_ error: InetError?) {
-        if disconnectDue == nil { disconnectDue = .some(error) }
+        if !disconnectDue {
+            disconnectDue = true
+            disconnectError = error
+        }
         pump()
     }
 
@@ -131,8 +138,9 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
         defer { if !handedOff { delivering = false } }
         while !finished, let delegate, let owner {
             let event: Due
-            if let error = connectDue {
-                connectDue = nil
+            if connectDue {
+                connectDue = false
+                let error = connectError
                 if error != nil { finish() }  // nothing follows a failed connect
                 event = .connect(error)
             } else if !enabled {
@@ -146,10 +154,10 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
                 readDue = false
                 readArmed = false
                 event = .read
-            } else if let error = disconnectDue {
-                disconnectDue = nil
+            } else if disconnectDue {
+                disconnectDue = false
                 enabled = false  // a disconnect disables events
-                event = .disconnect(error)
+                event = .disconnect(disconnectError)
             } else {
                 return
             }
