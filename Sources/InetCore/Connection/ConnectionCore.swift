@@ -123,7 +123,7 @@ final class ConnectionCore {
         case .open, .closing:
             if readiness.readable {
                 readable = true
-                serviceReads()
+                if !pendingReads.isEmpty { serviceReads() }
                 eventSink?.connectionReadable()
             }
             // Every event reports EPOLLOUT while the socket has room; it is news only after a

@@ -122,10 +122,10 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
 
     /// One event to deliver.
     private enum Due {
-        case connect(InetError?)
+        case connect
         case write
         case read
-        case disconnect(InetError?)
+        case disconnect
     }
 
     /// Delivers due events in order (connect, write, read, disconnect), one at a time. Called
@@ -140,9 +140,8 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
             let event: Due
             if connectDue {
                 connectDue = false
-                let error = connectError
-                if error != nil { finish() }  // nothing follows a failed connect
-                event = .connect(error)
+                if connectError != nil { finish() }  // nothing follows a failed connect
+                event = .connect
             } else if !enabled {
                 return
             } else if writeDue {
@@ -157,28 +156,40 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
             } else if disconnectDue {
                 disconnectDue = false
                 enabled = false  // a disconnect disables events
-                event = .disconnect(disconnectError)
+                event = .disconnect
             } else {
                 return
             }
             guard let queue, let loop else {
-                Self.deliver(event, to: delegate, owner)
+                deliver(event, to: delegate, owner)
                 continue
             }
             // On the caller's queue: the next event waits until this callback has returned.
             handedOff = true
             let handed = UncheckedPair(delegate: delegate, owner: owner)
-            resumeAfterQueue(queue, loop) { Self.deliver(event, to: handed.delegate, handed.owner) }
+            let (connectError, disconnectError) = (self.connectError, self.disconnectError)
+            resumeAfterQueue(queue, loop) {
+                Self.call(event, handed.delegate, handed.owner, connectError, disconnectError)
+            }
             return
         }
     }
 
-    private static func deliver(_ event: Due, to delegate: any ConnectionDelegate, _ owner: EventConnection) {
+    private func deliver(_ event: Due, to delegate: any ConnectionDelegate, _ owner: EventConnection) {
         switch event {
-        case .connect(let error): delegate.connectionDidConnect(owner, error: error)
         case .write: delegate.connectionCanWrite(owner)
         case .read: delegate.connectionCanRead(owner)
-        case .disconnect(let error): delegate.connectionDidDisconnect(owner, error: error)
+        case .connect, .disconnect: Self.call(event, delegate, owner, connectError, disconnectError)
+        }
+    }
+
+    private static func call(_ event: Due, _ delegate: any ConnectionDelegate, _ owner: EventConnection,
+                             _ connectError: InetError?, _ disconnectError: InetError?) {
+        switch event {
+        case .connect: delegate.connectionDidConnect(owner, error: connectError)
+        case .write: delegate.connectionCanWrite(owner)
+        case .read: delegate.connectionCanRead(owner)
+        case .disconnect: delegate.connectionDidDisconnect(owner, error: disconnectError)
         }
     }
 
