@@ -35,4 +35,34 @@ import InetEvents
         _ = try untrusted.connect(delegate: failing)
         #expect(failing.wait { !$0.isEmpty } == [.connect(.certificateUntrusted)])
     }
+
+    /// `openssl s_server` sends TLS 1.3 session tickets right after the handshake: a read event
+    /// can find only tickets (the read returns would-block). The next record must still raise a
+    /// read event — this hung before a would-block read re-armed the event.
+    @Test func aReadThatFindsOnlyTicketsRearmsTheReadEvent() throws {
+        let server = try Peer(["openssl", "s_server", "-accept", "127.0.0.1:0", "-rev", "-naccept", "1",
+                               "-cert", TestCertificates.path("server.pem"), "-key", TestCertificates.path("server.key")])
+        defer { server.stop() }
+        let line = try server.waitForStdout(containing: "ACCEPT")
+        let port = try #require(Int(line.split(separator: ":").last ?? ""))
+        var connector = Connector(host: "localhost", port: port, options: [.noInherit, .secure])
+        connector.credentials = SecurityCredentials(trustRootsFile: TestCertificates.path("ca.pem"))
+        let log = EventLog()
+        let received = Locked<[UInt8]>([])
+        log.onRead = { connection in
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            if case .bytes(let n)? = try? buffer.withUnsafeMutableBytes({ try connection.read(into: $0) }) {
+                received.withLock { $0 += buffer[..<n] }
+                log.record(.note("bytes"))
+            }
+        }
+        let client = try connector.connect(delegate: log)
+        log.wait { $0.contains(.connect(nil)) }
+        // Wait for the tickets' read event to have come and gone before sending anything.
+        log.wait(seconds: 2) { $0.filter { $0 == .read }.count >= 1 }
+        _ = try client.write(Array("ping\n".utf8))
+        log.wait { $0.contains(.note("bytes")) }
+        #expect(String(decoding: received.withLock { $0 }, as: UTF8.self) == "gnip\n")
+        try client.close()
+    }
 }
