@@ -10,8 +10,10 @@ final class ConnectOperation {
     private let completion: Completion<Connection>
     private var machine = HappyEyeballs()
     private var addresses: [SocketAddress] = []
-    private var cores: [Int: ConnectionCore] = [:]
-    private var failures: [Int: InetErrorCode] = [:]
+    /// Per address index (sized once the addresses are known): the attempt's socket while it
+    /// runs, and how it failed.
+    private var cores: [ConnectionCore?] = []
+    private var failures: [InetErrorCode?] = []
     /// Indices of the attempts started, in order (for the error's "tried" list).
     private var started: [Int] = []
     private var lastError: InetError?
@@ -98,6 +100,8 @@ final class ConnectOperation {
         addresses = AddressOrdering.order(
             usable, preferIPv6: plan.options.contains(.preferIPv6), machineHasIPv6: AddressOrdering.machineHasIPv6)
         if case .pending = resolution { resolution = .resolved(addresses) }
+        cores = Array(repeating: nil, count: addresses.count)
+        failures = Array(repeating: nil, count: addresses.count)
         apply(machine.resolved(count: addresses.count))
     }
 
@@ -115,7 +119,7 @@ final class ConnectOperation {
                 staggerTimer?.cancel()
                 staggerTimer = nil
             case .closeAttempt(let index):
-                cores.removeValue(forKey: index)?.closeNow(nil)
+                takeCore(index)?.closeNow(nil)
             case .succeed(let index): succeed(index)
             case .fail: failAll()
             }
@@ -202,7 +206,7 @@ final class ConnectOperation {
     // MARK: endings
 
     private func succeed(_ index: Int) {
-        guard let core = cores.removeValue(forKey: index) else { return }
+        guard let core = takeCore(index) else { return }
         core.host = plan.host
         if let context = plan.tlsContext {
             // Connected means secured: the handshake runs under the same overall deadline.
@@ -284,8 +288,7 @@ final class ConnectOperation {
         var error = error
         error.resolution = resolution
         error.attempts = attemptRecords()
-        for core in cores.values { core.closeNow(nil) }
-        cores = [:]
+        closeAttempts()
         handshaking?.closeNow(nil)
         handshaking = nil
         end()
@@ -296,10 +299,21 @@ final class ConnectOperation {
         finished = true
         staggerTimer?.cancel()
         deadlineTimer?.cancel()
-        for core in cores.values { core.closeNow(nil) }
-        cores = [:]
+        closeAttempts()
         plan.loop.untrack(self)
         plan.operation = nil
+    }
+
+    /// Removes and returns attempt `index`'s socket, if it still runs.
+    private func takeCore(_ index: Int) -> ConnectionCore? {
+        guard cores.indices.contains(index), let core = cores[index] else { return nil }
+        cores[index] = nil
+        return core
+    }
+
+    /// Closes every running attempt's socket.
+    private func closeAttempts() {
+        for index in cores.indices { takeCore(index)?.closeNow(nil) }
     }
 
     /// Every attempt started, with its failure; `nil` for one still waiting for an answer.

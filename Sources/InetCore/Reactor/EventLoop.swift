@@ -31,6 +31,8 @@ public final class EventLoop: @unchecked Sendable {
     private let queuedTasks = Atomic<Int>(0)
     private var timers = Heap<TimerEntry>()
     private var insertsSinceCompaction = 0
+    /// The other half of the task queue's double buffer (see `runTasks`); loop thread only.
+    private var spareTasks = Deque<@Sendable () -> Void>()
     private var timerSequence: UInt64 = 0
     // Unchecked exclusivity: read once per event (the registrant is copied out before it runs).
     @exclusivity(unchecked) private var slots: [Slot] = []
@@ -200,15 +202,15 @@ public final class EventLoop: @unchecked Sendable {
     private func runTasks() -> Bool {
         // `wakePending` can only be set while tasks wait, so skipping the lock at 0 leaves it right.
         guard queuedTasks.load(ordering: .acquiring) > 0 else { return false }
-        var batch = incoming.withLock { state -> Deque<@Sendable () -> Void> in
-            let tasks = state.tasks
-            state.tasks = []
+        // The queue and the loop's (empty) spare swap places: both keep their storage, so
+        // steady-state submissions allocate only their closures, never queue storage.
+        incoming.withLock { state in
+            swap(&state.tasks, &spareTasks)
             state.wakePending = false
             queuedTasks.store(0, ordering: .releasing)
-            return tasks
         }
         // Each task is released as soon as it has run (its captures' deinits may submit work).
-        while let task = batch.popFirst() { task() }
+        while let task = spareTasks.popFirst() { task() }
         return queuedTasks.load(ordering: .acquiring) > 0
     }
 
