@@ -68,6 +68,13 @@ let package = Package(
             dependencies: ["InetEvents", "InetCore", "InetTLS", "InetTestSupport"],
             swiftSettings: strict
         ),
+        // Load, faults, hostile input and security checks (issue 6).
+        .testTarget(
+            name: "ReliabilityTests",
+            // inetcat is the load tests' server process (built first, as for InetCoreTests).
+            dependencies: ["InetCore", "InetEvents", "InetTLS", "InetTestSupport", "inetcat"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "InetCoreTests",
             // inetcat is a dependency so the binary the tests run is always built first.

@@ -144,7 +144,12 @@ final class ListenerCore {
         handshakesInFlight -= 1
         if case .success(let connection) = result, descriptor != nil {
             if let acceptHandler {
-                acceptHandler(.success(connection))
+                // The handshake ran on the connection's loop but ends here, on the listener's:
+                // hand the connection over on its own loop, as `acceptAll` promises.
+                let target = connection.eventLoop
+                if target === loop { acceptHandler(.success(connection)) } else {
+                    target.execute { acceptHandler(.success(connection)) }
+                }
             } else if pending.isEmpty { ready.append(connection) } else { pending.completeFirst(.success(connection)) }
         }
         serviceAccepts()

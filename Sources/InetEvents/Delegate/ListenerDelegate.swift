@@ -28,13 +28,16 @@ extension Listener {
                 let dispatcher = EventDispatcher()
                 let handle = EventConnection(eventLoop: connection.eventLoop, dispatcher: dispatcher)
                 dispatcher.loop = connection.eventLoop
-                dispatcher.owner = handle
+                // Connected first (events wait: no delegate yet), so `handle.connection` already
+                // answers inside `didAccept`.
+                dispatcher.connected(.success(connection))
                 guard let connectionDelegate = delegate.listener(self, didAccept: handle) else {
                     connection.closeOnLoop()
                     return dispatcher.finish()
                 }
                 dispatcher.delegate = connectionDelegate
-                dispatcher.connected(.success(connection))
+                dispatcher.owner = handle
+                dispatcher.pump()
             case .failure(let error):
                 delegate.listener(self, didFailToAccept: error)
             }

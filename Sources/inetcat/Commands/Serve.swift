@@ -1,3 +1,4 @@
+import Glibc
 import InetCore
 
 
@@ -18,17 +19,18 @@ struct Serve {
     }
 
     private func serveStreams(_ listener: Listener) throws(InetError) {
+        if command.echo && command.keepOpen {
+            // Event-driven: no thread per client. Serves until the process is killed.
+            try listener.acceptConnections(delegate: EchoAcceptor(verbose: command.verbose))
+            while true { Glibc.pause() }
+        }
         repeat {
             let connection = try listener.blocking.accept()
             if command.verbose {
                 Output.line("accepted: local=\(connection.localAddress) remote=\(connection.remoteAddress)")
                 if let info = connection.tls { Output.line(TLSOptions.describe(info)) }
             }
-            if command.echo && command.keepOpen {
-                WorkerThread.start {
-                    do throws(InetError) { try Pump.echo(connection) } catch { Output.error(error) }
-                }
-            } else if command.echo {
+            if command.echo {
                 try Pump.echo(connection)
             } else {
                 try Pump.run(connection, udpIdle: .seconds(1))

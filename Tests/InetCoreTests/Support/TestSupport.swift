@@ -1,20 +1,12 @@
 import Foundation
 import Glibc
+import InetTestSupport
 @testable import InetCore
 
 /// Paths and small helpers shared by the tests.
 enum TestSupport {
-    /// The built `inetcat` (next to the test bundle in `.build/<config>/`).
-    static var inetcatPath: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        while dir.path != "/" {
-            let candidate = dir.appendingPathComponent("inetcat").path
-            if access(candidate, X_OK) == 0 { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return ".build/debug/inetcat"
-    }
+    /// The built `inetcat` (see ``ProcessFacts/inetcatPath``).
+    static var inetcatPath: String { ProcessFacts.inetcatPath }
 
     /// Open descriptors of this process.
     static func openDescriptorCount() -> Int {
