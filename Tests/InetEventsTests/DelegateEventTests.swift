@@ -47,7 +47,7 @@ import InetEvents
         let listener = try Listener(address: "127.0.0.1", port: 0)
         let log = EventLog()
         // The delegate reads one byte per read event; five bytes arrive: five read events.
-        log.onRead = { connection in _ = log.read(connection, count: 1) }
+        log.onRead = { [unowned log] connection in _ = log.read(connection, count: 1) }
         let client = try Connector(host: "127.0.0.1", port: Int(listener.localAddress.port)).connect(delegate: log)
         let server = try await listener.accept()
         try await server.write("abcde")
@@ -70,7 +70,7 @@ import InetEvents
         let barrier = try await Self.barrier(listener)
         #expect(Self.count(log.all, .read) == 1)
         // Reading re-arms, and data remains: the event fires again.
-        log.onRead = { connection in _ = log.read(connection, count: 100) }
+        log.onRead = { [unowned log] connection in _ = log.read(connection, count: 100) }
         try client.disableEvents()
         try client.enableEvents()  // re-fires read when data is waiting
         let entries = log.wait { Self.count($0, .read) >= 2 }
@@ -102,7 +102,7 @@ import InetEvents
         let listener = try Listener(address: "127.0.0.1", port: 0)
         let log = EventLog()
         let received = Locked<[UInt8]>([])
-        log.onDisconnect = { connection in
+        log.onDisconnect = { [unowned log] connection in
             var buffer = [UInt8](repeating: 0, count: 7)
             while true {
                 guard let result = try? buffer.withUnsafeMutableBytes({ try connection.read(into: $0) }) else { return }
@@ -140,7 +140,7 @@ import InetEvents
         let chunk = [UInt8](repeating: 7, count: 65536)
         let written = Locked(0)
         // On every write event: write until the socket refuses.
-        log.onWrite = { connection in
+        log.onWrite = { [unowned log] connection in
             while let result = try? connection.write(chunk) {
                 guard case .wrote(let n) = result else {
                     log.record(.note("would block"))

@@ -13,7 +13,7 @@ import InetEvents
         let log = EventLog()
         let offQueue = Locked(0)
         let inside = Locked(0), overlapped = Locked(false)
-        log.onRead = { connection in
+        log.onRead = { [unowned log] connection in
             if DispatchQueue.getSpecific(key: key) != 42 { offQueue.withLock { $0 += 1 } }
             if inside.withLock({ $0 += 1; return $0 }) > 1 { overlapped.withLock { $0 = true } }
             _ = log.read(connection, count: 1)  // re-arms; the next read event must wait for this callback

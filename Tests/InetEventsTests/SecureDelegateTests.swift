@@ -49,7 +49,7 @@ import InetEvents
         connector.credentials = SecurityCredentials(trustRootsFile: TestCertificates.path("ca.pem"))
         let log = EventLog()
         let received = Locked<[UInt8]>([])
-        log.onRead = { connection in
+        log.onRead = { [unowned log] connection in
             var buffer = [UInt8](repeating: 0, count: 4096)
             if case .bytes(let n)? = try? buffer.withUnsafeMutableBytes({ try connection.read(into: $0) }) {
                 received.withLock { $0 += buffer[..<n] }

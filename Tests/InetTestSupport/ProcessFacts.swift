@@ -16,9 +16,26 @@ public enum ProcessFacts {
         return ".build/debug/inetcat"
     }
 
+    /// How much slower than normal this run is: `INET_TEST_SLOWDOWN` (scripts/sanitize sets it
+    /// for ThreadSanitizer, which slows process start and every memory access), else 1. Tests
+    /// that bound an elapsed time scale their upper bound by it; lower bounds never change.
+    public static var slowdown: Double {
+        getenv("INET_TEST_SLOWDOWN").flatMap { Double(String(cString: $0)) } ?? 1
+    }
+
     /// How many descriptors are open now.
     public static var openDescriptors: Int {
         ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).count
+    }
+
+    /// The open descriptors with what each refers to ("7 -> socket:[1234]"): comparing two of
+    /// these finds descriptors a test left open even while other descriptors come and go.
+    public static var openDescriptorSet: Set<String> {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        // A descriptor gone before its link is read (the listing's own directory handle) is skipped.
+        return Set(names.compactMap { name in
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)")).map { "\(name) -> \($0)" }
+        })
     }
 
     /// Resident set size in bytes (/proc/self/statm).
