@@ -15,7 +15,7 @@ import InetEvents
         let port: Int
         var client: Int32 = -1
 
-        init() throws {
+        init(backlog: Int32 = 16) throws {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
@@ -25,7 +25,7 @@ import InetEvents
             _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
             listenFD = fd
             port = Int(UInt16(bigEndian: address.sin_port))
-            guard listen(fd, 16) == 0 else { throw PeerError("listen failed") }
+            guard listen(fd, backlog) == 0 else { throw PeerError("listen failed") }
         }
 
         deinit {
@@ -263,5 +263,55 @@ import InetEvents
         connections.removeAll()
         let leftOpen = ProcessFacts.openDescriptorSet.subtracting(descriptorsBefore)
         #expect(leftOpen.isEmpty, "left open: \(leftOpen.prefix(5))")
+    }
+
+    /// A listener whose accept queue is full drops further SYNs (Linux, `tcp_abort_on_overflow`
+    /// 0): a connect to it times out, on loopback, without leaving the machine. The loop serves
+    /// a round trip while that connect waits.
+    @Test func connectTimeoutWhileTheLoopServesOthers() async throws {
+        let group = try Self.singleLoop()
+        defer { try? group.shutdown() }
+        let full = try RawPeer(backlog: 0)
+        let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(filler) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(full.port).bigEndian
+        let filled = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(filled == 0)
+        let connector = Self.connector(full.port, group, timeout: .seconds(1))
+        let start = ContinuousClock.now
+        let attempt = Task { try await connector.connect() }
+        try await Self.loopStillServes(group)  // while the connect waits for a SYN-ACK that never comes
+        await #expect { _ = try await attempt.value } throws: { ($0 as? InetError)?.code == .timedOut }
+        let elapsed = ContinuousClock.now - start
+        #expect(elapsed >= .seconds(1) && elapsed < .seconds(1) + .seconds(1) * ProcessFacts.slowdown, "took \(elapsed)")
+    }
+
+    @Test func refusedThenServes() async throws {
+        let group = try Self.singleLoop()
+        defer { try? group.shutdown() }
+        let closed = try ClosedPort()
+        await #expect { _ = try await Self.connector(closed.port, group).connect() } throws: {
+            ($0 as? InetError)?.code == .connectionRefused
+        }
+        try await Self.loopStillServes(group)
+    }
+
+    /// Resolution runs off the loop: a name that cannot resolve fails with a resolver code and
+    /// the loop goes on serving.
+    @Test func dnsFailureThenServes() async throws {
+        let group = try Self.singleLoop()
+        defer { try? group.shutdown() }
+        var connector = Self.connector(80, group, timeout: .seconds(5))
+        connector.host = "no-such-host.invalid"
+        await #expect { _ = try await connector.connect() } throws: { error in
+            guard let error = error as? InetError else { return false }
+            return [.hostNotFound, .tryAgain, .noRecovery].contains(error.code) && error.message.contains("no-such-host.invalid")
+        }
+        try await Self.loopStillServes(group)
     }
 }

@@ -82,4 +82,19 @@ import InetEvents
             }
         }
     }
+
+    /// inetcat's verbose log and error output never show the password it was given.
+    @Test func passwordsStayOutOfInetcatOutput() throws {
+        let server = try Peer(["openssl", "s_server", "-accept", "127.0.0.1:0", "-rev", "-naccept", "1",
+                               "-cert", TestCertificates.path("server.pem"), "-key", TestCertificates.path("server.key")])
+        defer { server.stop() }
+        let line = try server.waitForStdout(containing: "ACCEPT")
+        let port = String(line.split(separator: ":").last ?? "")
+        let password = "pw-never-printed-7f3a"
+        let cat = try Peer([ProcessFacts.inetcatPath, "-v", "--secure", "--ca-file", TestCertificates.path("ca.pem"),
+                            "--cert-store", TestCertificates.path("client.p12"), "--cert-password", password, "localhost", port])
+        #expect(try cat.finish() != 0)  // the wrong password fails the credentials
+        #expect(cat.stderrText.contains("password"), "the error says what is wrong: \(cat.stderrText)")
+        #expect(!cat.stderrText.contains(password) && !cat.stdoutText.contains(password))
+    }
 }
