@@ -167,9 +167,8 @@ import InetEvents
         try await Self.loopStillServes(group)  // descriptors free again: connects work
     }
 
-    @Test func tlsPeerSendsGarbage() async throws {
-        let group = try Self.singleLoop()
-        defer { try? group.shutdown() }
+    /// Starts a `.secure` connect to a raw peer and returns once the peer holds its ClientHello.
+    static func secureConnectToRawPeer(_ group: EventLoopGroup) throws -> (RawPeer, Task<Connection, any Error>) {
         let peer = try RawPeer()
         var connector = Self.connector(peer.port, group)
         connector.options.insert(.secure)
@@ -177,6 +176,13 @@ import InetEvents
         let attempt = Task { [connector] in try await connector.connect() }
         peer.acceptClient()
         _ = peer.receive(4096)  // the ClientHello
+        return (peer, attempt)
+    }
+
+    @Test func tlsPeerSendsGarbage() async throws {
+        let group = try Self.singleLoop()
+        defer { try? group.shutdown() }
+        let (peer, attempt) = try Self.secureConnectToRawPeer(group)  // the ClientHello
         peer.send(Array("HTTP/1.1 400 Bad Request\r\n\r\nthis is not TLS at all".utf8))
         await #expect { _ = try await attempt.value } throws: { error in
             guard let error = error as? InetError else { return false }
@@ -188,13 +194,7 @@ import InetEvents
     @Test func tlsPeerClosesMidHandshake() async throws {
         let group = try Self.singleLoop()
         defer { try? group.shutdown() }
-        let peer = try RawPeer()
-        var connector = Self.connector(peer.port, group)
-        connector.options.insert(.secure)
-        connector.credentials = SecurityCredentials(trustRootsFile: TestCertificates.path("ca.pem"))
-        let attempt = Task { [connector] in try await connector.connect() }
-        peer.acceptClient()
-        _ = peer.receive(4096)
+        let (peer, attempt) = try Self.secureConnectToRawPeer(group)
         peer.closeClient()
         await #expect { _ = try await attempt.value } throws: { error in
             guard let error = error as? InetError else { return false }

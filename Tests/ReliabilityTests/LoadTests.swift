@@ -13,15 +13,7 @@ import InetEvents
     /// accepted client would fill the unread stderr pipe and stall the server. So the port is
     /// picked here (bound, read, released) and handed to inetcat, which binds it at once.
     static func echoServer() throws -> (Peer, Int) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        close(fd)
-        let port = Int(UInt16(bigEndian: address.sin_port))
+        let port = try FaultTests.RawPeer().port  // bound, read, released at once
         let server = try Peer([ProcessFacts.inetcatPath, "--listen", "--bind", "127.0.0.1", "--echo", "--keep-open", "\(port)"])
         // Ready once a connect succeeds (an event, not a sleep): retry refused connects briefly.
         let deadline = ContinuousClock.now + .seconds(10)
