@@ -8,17 +8,12 @@ enum TestSupport {
     /// The built `inetcat` (see ``ProcessFacts/inetcatPath``).
     static var inetcatPath: String { ProcessFacts.inetcatPath }
 
-    /// Open descriptors of this process.
-    static func openDescriptorCount() -> Int {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).count
-    }
+    /// Open descriptors of this process (see ``ProcessFacts/openDescriptors``).
+    static func openDescriptorCount() -> Int { ProcessFacts.openDescriptors }
 
-    /// Open descriptors as "fd -> what" (e.g. `7 -> socket:[123]`), so a test can tell the ones it
-    /// opened from ones that earlier tests are still closing (those only ever disappear).
-    static func openDescriptors() -> Set<String> {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        return Set(names.map { "\($0) -> \((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) ?? "?")" })
-    }
+    /// Open descriptors by identity (see ``ProcessFacts/openDescriptorSet``): a test can tell the
+    /// ones it opened from ones that earlier tests are still closing (those only ever disappear).
+    static func openDescriptors() -> Set<String> { ProcessFacts.openDescriptorSet }
 
     /// A 64-bit FNV-1a-style hash over 8-byte words, for comparing large transfers cheaply.
     /// Chunk boundaries matter, so both sides hash per received/sent stream through `Stream`.
