@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 
 static _Thread_local void *cinet_loop_slot = 0;
+int cinet_faults_flag = 0;
 
 void *cinet_current_loop(void) { return cinet_loop_slot; }
 void cinet_set_current_loop(void *loop) { cinet_loop_slot = loop; }

@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
@@ -84,6 +85,16 @@ static inline ssize_t cinet_sendmsg_iov(int fd, const struct iovec *iov, int cou
     return sendmsg(fd, &msg, MSG_NOSIGNAL);
 }
 static inline int cinet_errno(void) { return errno; }
+static inline void cinet_set_errno(int value) { errno = value; }
+static inline ssize_t cinet_recv_peek(int fd, void *buf, size_t len) {
+    return recv(fd, buf, len, MSG_PEEK | MSG_DONTWAIT);
+}
+static inline int cinet_bytes_waiting(int fd, int *count) { return ioctl(fd, FIONREAD, count); }
+
+// Scripted syscall faults (tests): one relaxed load on each socket call while none is set.
+extern int cinet_faults_flag;
+static inline int cinet_faults_active(void) { return __atomic_load_n(&cinet_faults_flag, __ATOMIC_RELAXED); }
+static inline void cinet_set_faults_active(int on) { __atomic_store_n(&cinet_faults_flag, on, __ATOMIC_RELAXED); }
 
 // clocks
 static inline uint64_t cinet_monotonic_ns(void) {

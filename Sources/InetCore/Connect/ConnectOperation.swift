@@ -2,32 +2,37 @@ import CInetLinux
 import Glibc
 import InetTLS
 
-/// One connect in progress on a loop: resolves (off the loop), runs Happy Eyeballs across the
-/// addresses, enforces the overall deadline, and completes exactly once.
+/// One connect in progress on a loop: resolves (off the loop), runs the connect state machine
+/// (`HappyEyeballs`: attempts, then the TLS handshake), enforces the overall deadline, and
+/// completes exactly once — its completion is taken out when used, so a second completion is
+/// impossible (and traps in debug builds).
 /// Invariant: every method but `start`/`cancel` runs on `plan.loop`'s thread.
 final class ConnectOperation {
     let plan: ConnectPlan
-    private let completion: Completion<Connection>
-    private var machine = HappyEyeballs()
+    /// Taken (set to nil) by the one ending; see `finish`.
+    private var completion: Completion<Connection>?
+    private var machine: HappyEyeballs
     private var addresses: [SocketAddress] = []
     /// Per address index (sized once the addresses are known): the attempt's socket while it
-    /// runs, and how it failed.
+    /// runs (through its handshake), and how it failed.
     private var cores: [ConnectionCore?] = []
     private var failures: [InetErrorCode?] = []
     /// Indices of the attempts started, in order (for the error's "tried" list).
     private var started: [Int] = []
+    /// The latest attempt's, resolution's or handshake's error, for the final one.
     private var lastError: InetError?
     private var resolution = ResolutionOutcome.pending
     private var staggerTimer: ScheduledTask?
     private var deadlineTimer: ScheduledTask?
-    private var finished = false
-    /// The winning socket while its TLS handshake runs (secure connects only).
-    private var handshaking: ConnectionCore?
-    private var handshakingIndex: Int?
+    /// Actions the machine produced while earlier ones were still being performed (an attempt
+    /// that fails or connects at once feeds the machine again): performed in order, after them.
+    private var queuedActions: [HappyEyeballs.Action] = []
+    private var applying = false
 
     private init(plan: ConnectPlan, completion: Completion<Connection>) {
         self.plan = plan
         self.completion = completion
+        self.machine = HappyEyeballs(secure: plan.tlsContext != nil)
     }
 
     /// Starts a connect for `plan` on its loop; `completion` gets the result.
@@ -44,7 +49,7 @@ final class ConnectOperation {
     /// Cancels the connect of `plan`, if it is still running.
     static func cancel(plan: ConnectPlan) {
         plan.loop.execute {
-            plan.operation?.fail(InetError(.cancelled, "connect to \(plan.host) port \(plan.port) was cancelled"))
+            plan.operation?.abort(InetError(.cancelled, "connect to \(plan.host) port \(plan.port) was cancelled"))
         }
     }
 
@@ -52,12 +57,12 @@ final class ConnectOperation {
         do {
             try plan.loop.track(self)
         } catch {
-            return completion.fail(error)
+            return finish(.failure(error))
         }
         // The timers hold the operation strongly (a weak capture would give every connect a
-        // side-table allocation); `end()`, which every ending goes through, cancels both, and a
-        // loop shutdown fails the operation (so ends it) and drops all timers.
-        deadlineTimer = plan.loop.scheduleInLoop(at: .after(plan.timeout)) { [self] in deadlineReached() }
+        // side-table allocation); `finish`, which every ending goes through, cancels both, and a
+        // loop shutdown aborts the operation (so ends it) and drops all timers.
+        deadlineTimer = plan.loop.scheduleInLoop(at: .after(plan.timeout)) { [self] in apply(machine.timedOut()) }
         if let literal = plan.literal {
             resolution = .literal
             return resolved([literal])
@@ -76,18 +81,20 @@ final class ConnectOperation {
     }
 
     private func resolutionFinished(_ result: Result<[SocketAddress], InetError>) {
-        guard !finished else { return }
         switch result {
         case .success(let list):
             resolved(list.map { var a = $0; a.port = plan.port; return a })
         case .failure(let error):
-            resolution = .failed(error.code, error.message)
-            lastError = error
+            if !machine.isFinished {
+                resolution = .failed(error.code, error.message)
+                lastError = error
+            }
             apply(machine.resolved(count: 0))
         }
     }
 
     private func resolved(_ list: [SocketAddress]) {
+        guard !machine.isFinished else { return apply(machine.resolved(count: 0)) }
         var usable = list
         if let bind = plan.localBind {
             usable = list.filter { $0.family == bind.family }
@@ -108,21 +115,37 @@ final class ConnectOperation {
     // MARK: machine actions
 
     private func apply(_ actions: [HappyEyeballs.Action]) {
-        for action in actions {
-            switch action {
-            case .startAttempt(let index): startAttempt(index)
-            case .armStagger:
-                staggerTimer = plan.loop.scheduleInLoop(at: .after(plan.happyEyeballsDelay)) { [self] in
-                    apply(machine.staggerElapsed())
-                }
-            case .disarmStagger:
-                staggerTimer?.cancel()
-                staggerTimer = nil
-            case .closeAttempt(let index):
-                takeCore(index)?.closeNow(nil)
-            case .succeed(let index): succeed(index)
-            case .fail: failAll()
+        queuedActions += actions
+        guard !applying else { return }
+        applying = true
+        defer { applying = false }
+        var next = 0
+        while next < queuedActions.count {
+            let action = queuedActions[next]
+            next += 1
+            perform(action)
+        }
+        queuedActions.removeAll(keepingCapacity: true)
+    }
+
+    private func perform(_ action: HappyEyeballs.Action) {
+        switch action {
+        case .startAttempt(let index): startAttempt(index)
+        case .armStagger:
+            staggerTimer = plan.loop.scheduleInLoop(at: .after(plan.happyEyeballsDelay)) { [self] in
+                apply(machine.staggerElapsed())
             }
+        case .disarmStagger:
+            staggerTimer?.cancel()
+            staggerTimer = nil
+        case .closeAttempt(let index):
+            // The operation closes it, so the socket does not report back.
+            takeCore(index)?.closeNow(nil, tellOwner: false)
+        case .startHandshake(let index): startHandshake(index)
+        case .succeed(let index):
+            guard let core = takeCore(index) else { return assertionFailure("succeeded without a socket") }
+            finish(.success(Connection(core: core, host: plan.host, ioTimeout: plan.ioTimeout)))
+        case .fail(let reason): finish(.failure(error(for: reason)))
         }
     }
 
@@ -134,9 +157,10 @@ final class ConnectOperation {
             let immediately = try descriptor.startConnect(to: address)
             let core = ConnectionCore(
                 loop: plan.loop, descriptor: descriptor, protocol: plan.proto,
-                phase: .connecting(self, attempt: index), highWater: plan.writeBufferLimit)
+                state: .connecting(self, attempt: index), highWater: plan.writeBufferLimit)
             core.closeOnExec = plan.options.contains(.noInherit)
             core.knownRemoteAddress = address
+            core.host = plan.host
             try core.register()
             cores[index] = core
             if immediately { core.connectedImmediately() }
@@ -190,134 +214,106 @@ final class ConnectOperation {
         throw InetError(.addressInUse, "reservedPort: every port of 512…1023 is in use")
     }
 
-    // MARK: attempt results (from ConnectionCore)
+    // MARK: results from the sockets
 
-    func attemptSucceeded(_ index: Int) {
-        apply(machine.attemptSucceeded(index))
+    /// An attempt's TCP connect ended (from its `ConnectionCore`, once: the socket has left
+    /// `connecting` before it reports).
+    func attemptEnded(_ index: Int, _ result: AttemptResult) {
+        switch result {
+        case .connected:
+            apply(machine.attemptSucceeded(index))
+        case .failed(errno: let value):
+            cores[index] = nil
+            failures[index] = InetErrorCode(errno: value)
+            lastError = InetError.system("connect to \(addresses[index])", errno: value, host: plan.host)
+            apply(machine.attemptFailed(index))
+        }
     }
 
-    func attemptFailed(_ index: Int, errno value: Int32) {
-        cores[index] = nil
-        failures[index] = InetErrorCode(errno: value)
-        lastError = InetError.system("connect to \(addresses[index])", errno: value, host: plan.host)
-        apply(machine.attemptFailed(index))
+    /// How an attempt's TCP connect ended.
+    enum AttemptResult {
+        case connected
+        case failed(errno: Int32)
+    }
+
+    /// The winner's TLS handshake ended (from its `ConnectionCore`, once).
+    func handshakeEnded(_ result: Result<ConnectionCore, InetError>) {
+        if case .failure(let error) = result { lastError = error }
+        apply(machine.handshakeEnded(succeeded: (try? result.get()) != nil))
+    }
+
+    private func startHandshake(_ index: Int) {
+        guard let core = cores[index], let context = plan.tlsContext else { return assertionFailure("no socket to secure") }
+        // Connected means secured: the handshake runs under the same overall deadline.
+        do throws(TLSError) {
+            let engine = try TLSEngine(context: context, serverName: plan.host)
+            if context.configuration.credentials.sessionResumption {
+                let key = TLSSessionCache.Key(context: ObjectIdentifier(context), host: plan.host, port: plan.port)
+                if let session = TLSSessionCache.session(for: key) { engine.offer(session) }
+                core.sessionKey = key
+            }
+            core.startHandshake(engine, owner: .connect(self))
+        } catch {
+            // The handshake never began: the socket closes without telling us; the machine hears
+            // the failure as the handshake's.
+            takeCore(index)?.closeNow(nil, tellOwner: false)
+            handshakeEnded(.failure(InetError(error, host: plan.host)))
+        }
     }
 
     // MARK: endings
 
-    private func succeed(_ index: Int) {
-        guard let core = takeCore(index) else { return }
-        core.host = plan.host
-        if let context = plan.tlsContext {
-            // Connected means secured: the handshake runs under the same overall deadline.
-            do throws(TLSError) {
-                let engine = try TLSEngine(context: context, serverName: plan.host)
-                if context.configuration.credentials.sessionResumption {
-                    let key = TLSSessionCache.Key(context: ObjectIdentifier(context), host: plan.host, port: plan.port)
-                    if let session = TLSSessionCache.session(for: key) { engine.offer(session) }
-                    core.sessionKey = key
-                }
-                handshaking = core
-                handshakingIndex = index
-                core.startHandshake(engine, owner: .connect(self))
-            } catch {
-                core.closeNow(nil)
-                end()
-                completion.fail(InetError(error, host: plan.host))
-            }
-            return
-        }
-        end()
-        let connection = Connection(core: core, host: plan.host, ioTimeout: plan.ioTimeout)
-        completion.succeed(connection)
-    }
-
-    /// The TLS handshake of the winning socket ended.
-    func handshakeFinished(_ core: ConnectionCore, _ result: Result<Void, InetError>) {
-        guard !finished, handshaking === core else { return }
-        handshaking = nil
-        end()
-        switch result {
-        case .success:
-            completion.succeed(Connection(core: core, host: plan.host, ioTimeout: plan.ioTimeout))
-        case .failure(var error):
-            if let index = handshakingIndex { failures[index] = error.code }
-            error.resolution = resolution
-            error.attempts = attemptRecords()
-            completion.fail(error)
-        }
-    }
-
-    private func deadlineReached() {
-        if let core = handshaking {
-            handshaking = nil
-            core.closeNow(nil)
-            if let index = handshakingIndex { failures[index] = .timedOut }
-            var error = InetError(
-                .timedOut, "TLS handshake with \(plan.host) port \(plan.port) did not finish within \(plan.timeout)", host: plan.host)
-            error.resolution = resolution
-            error.attempts = attemptRecords()
-            end()
-            return completion.fail(error)
-        }
-        let actions = machine.timedOut()
-        guard !actions.isEmpty else { return }
-        var error = InetError(
-            .timedOut, "connect to \(plan.host) port \(plan.port) timed out after \(plan.timeout)", host: plan.host)
-        error.resolution = resolution
-        error.attempts = attemptRecords()
+    /// Ends the operation from outside (cancel, loop shutdown) unless it already ended.
+    func abort(_ error: InetError) {
         lastError = error
-        apply(actions)
+        apply(machine.aborted())
     }
 
-    private func failAll() {
-        var error = lastError ?? InetError(.hostNotFound, "\(plan.host) has no address to connect to", host: plan.host)
-        if error.code != .timedOut {
-            error.message = "cannot connect to \(plan.host) port \(plan.port): \(error.message)"
+    /// The one ending: takes the completion (a second ending traps in debug builds and does
+    /// nothing otherwise), stops the timers, closes every socket still open, completes.
+    private func finish(_ result: Result<Connection, InetError>) {
+        guard let completion = completion.take() else {
+            return assertionFailure("connect to \(plan.host) completed twice")
+        }
+        staggerTimer?.cancel()
+        deadlineTimer?.cancel()
+        for index in cores.indices { takeCore(index)?.closeNow(nil, tellOwner: false) }
+        plan.loop.untrack(self)
+        plan.operation = nil
+        completion.complete(result)
+    }
+
+    /// The error for a failed connect, with the resolution outcome and every attempt tried —
+    /// built here and nowhere else.
+    private func error(for reason: HappyEyeballs.Failure) -> InetError {
+        var error: InetError
+        switch reason {
+        case .noAddress, .attemptsFailed:
+            error = lastError ?? InetError(.hostNotFound, "\(plan.host) has no address to connect to", host: plan.host)
+            if error.code != .timedOut { error.message = "cannot connect to \(plan.host) port \(plan.port): \(error.message)" }
+        case .timedOut(securing: nil):
+            error = InetError(
+                .timedOut, "connect to \(plan.host) port \(plan.port) timed out after \(plan.timeout)", host: plan.host)
+        case .timedOut(securing: let index?):
+            failures[index] = .timedOut
+            error = InetError(
+                .timedOut, "TLS handshake with \(plan.host) port \(plan.port) did not finish within \(plan.timeout)", host: plan.host)
+        case .handshakeFailed(let index):
+            error = lastError ?? InetError(.tlsHandshakeFailed, "TLS handshake failed", host: plan.host)
+            failures[index] = error.code
+        case .aborted:
+            error = lastError ?? InetError(.cancelled, "connect to \(plan.host) port \(plan.port) was cancelled")
         }
         error.host = plan.host
         error.resolution = resolution
-        error.attempts = attemptRecords()
-        end()
-        completion.fail(error)
-    }
-
-    /// Ends the operation early (cancel, loop shutdown) unless it already ended.
-    func fail(_ error: InetError) {
-        guard !finished else { return }
-        var error = error
-        error.resolution = resolution
-        error.attempts = attemptRecords()
-        closeAttempts()
-        handshaking?.closeNow(nil)
-        handshaking = nil
-        end()
-        completion.fail(error)
-    }
-
-    private func end() {
-        finished = true
-        staggerTimer?.cancel()
-        deadlineTimer?.cancel()
-        closeAttempts()
-        plan.loop.untrack(self)
-        plan.operation = nil
+        error.attempts = started.map { ConnectAttempt(address: addresses[$0], failure: failures[$0]) }
+        return error
     }
 
     /// Removes and returns attempt `index`'s socket, if it still runs.
     private func takeCore(_ index: Int) -> ConnectionCore? {
-        guard cores.indices.contains(index), let core = cores[index] else { return nil }
+        guard let core = cores[index] else { return nil }
         cores[index] = nil
         return core
-    }
-
-    /// Closes every running attempt's socket.
-    private func closeAttempts() {
-        for index in cores.indices { takeCore(index)?.closeNow(nil) }
-    }
-
-    /// Every attempt started, with its failure; `nil` for one still waiting for an answer.
-    private func attemptRecords() -> [ConnectAttempt] {
-        started.map { ConnectAttempt(address: addresses[$0], failure: failures[$0]) }
     }
 }

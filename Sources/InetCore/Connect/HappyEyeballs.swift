@@ -1,15 +1,44 @@
-/// The RFC 8305 connection-attempt state machine, free of sockets and clocks.
+/// The connect state machine — RFC 8305 attempts, then the TLS handshake — free of sockets and
+/// clocks.
 ///
-/// Feed it events (`resolved`, `staggerElapsed`, `attemptFailed`, `attemptSucceeded`,
-/// `timedOut`); it answers with actions for the driver. Attempts start one at a time in address
-/// order: the next starts when the stagger delay passes or, at once, when an attempt fails. The
-/// first success wins and every other attempt is closed.
+/// Feed it inputs (`resolved`, `staggerElapsed`, `attemptFailed`, `attemptSucceeded`,
+/// `handshakeEnded`, `timedOut`, `aborted`); it answers with actions for the driver
+/// (`ConnectOperation`). Attempts start one at a time in address order: the next starts when the
+/// stagger delay passes or, at once, when an attempt fails. The first success wins and every
+/// other attempt is closed; a secure connect then runs its handshake on the winner.
+///
+/// ```
+/// resolving ─► connecting ─► securing ─► succeeded
+///     │            │            │
+///     └────────────┴────────────┴──────► failed
+/// ```
+/// `succeeded` and `failed` have no outgoing edge. An input a state cannot take traps in debug
+/// builds (release builds ignore it); the one input that may legitimately arrive late is a
+/// resolution finishing after the connect already failed (it ran on another thread).
 struct HappyEyeballs {
     enum Phase: Equatable {
         case resolving
-        case connecting
+        /// Attempts run: `inFlight` in start order, `next` the next address to try, and whether
+        /// the stagger timer is armed.
+        case connecting(inFlight: [Int], next: Int, staggerArmed: Bool)
+        /// The winner's TLS handshake runs.
+        case securing(Int)
         case succeeded(Int)
-        case failed
+        case failed(Failure)
+    }
+
+    /// Why a connect failed; the driver builds the error from it (in one place).
+    enum Failure: Equatable {
+        /// Resolution found no usable address.
+        case noAddress
+        /// Every address was tried and failed.
+        case attemptsFailed
+        /// The overall deadline passed; `securing`: during the TLS handshake of this attempt.
+        case timedOut(securing: Int?)
+        /// The winner's TLS handshake failed.
+        case handshakeFailed(Int)
+        /// Ended from outside: cancelled, or the loop shut down.
+        case aborted
     }
 
     enum Action: Equatable {
@@ -17,89 +46,120 @@ struct HappyEyeballs {
         case armStagger
         case disarmStagger
         case closeAttempt(Int)
+        case startHandshake(Int)
         case succeed(Int)
-        case fail
+        case fail(Failure)
     }
 
+    /// Whether a successful attempt is followed by a TLS handshake.
+    let secure: Bool
     private(set) var phase = Phase.resolving
     private(set) var addressCount = 0
-    private(set) var inFlight: [Int] = []
-    private var nextIndex = 0
-    private var staggerArmed = false
+
+    init(secure: Bool = false) { self.secure = secure }
+
+    var isFinished: Bool {
+        switch phase {
+        case .succeeded, .failed: true
+        case .resolving, .connecting, .securing: false
+        }
+    }
+
+    /// The attempts in flight (while connecting).
+    var inFlight: [Int] { if case .connecting(let inFlight, _, _) = phase { inFlight } else { [] } }
 
     mutating func resolved(count: Int) -> [Action] {
-        guard phase == .resolving else { return [] }
-        addressCount = count
-        guard count > 0 else {
-            phase = .failed
-            return [.fail]
+        switch phase {
+        case .resolving: break
+        case .failed: return []  // the connect ended while the name was being resolved
+        case .connecting, .securing, .succeeded: return illegal("resolved")
         }
-        phase = .connecting
-        return startNext()
+        addressCount = count
+        guard count > 0 else { return end(.failed(.noAddress), closing: [], .fail(.noAddress)) }
+        return startNext(inFlight: [], next: 0)
     }
 
     mutating func staggerElapsed() -> [Action] {
-        guard phase == .connecting, staggerArmed else { return [] }
-        staggerArmed = false
-        return startNext()
+        guard case .connecting(let inFlight, let next, true) = phase else { return illegal("staggerElapsed") }
+        return startNext(inFlight: inFlight, next: next)
     }
 
     mutating func attemptFailed(_ index: Int) -> [Action] {
-        guard phase == .connecting, let position = inFlight.firstIndex(of: index) else { return [] }
+        guard case .connecting(var inFlight, let next, let armed) = phase,
+              let position = inFlight.firstIndex(of: index) else { return illegal("attemptFailed(\(index))") }
         inFlight.remove(at: position)
-        var actions: [Action] = []
-        if staggerArmed {
-            staggerArmed = false
-            actions.append(.disarmStagger)
-        }
-        if nextIndex < addressCount {
-            actions += startNext()
+        var actions: [Action] = armed ? [.disarmStagger] : []
+        if next < addressCount {
+            actions += startNext(inFlight: inFlight, next: next)
         } else if inFlight.isEmpty {
-            phase = .failed
-            actions.append(.fail)
+            actions += end(.failed(.attemptsFailed), closing: [], .fail(.attemptsFailed))
+        } else {
+            phase = .connecting(inFlight: inFlight, next: next, staggerArmed: false)
         }
         return actions
     }
 
     mutating func attemptSucceeded(_ index: Int) -> [Action] {
-        guard phase == .connecting, inFlight.contains(index) else { return [] }
-        phase = .succeeded(index)
-        return finish(keeping: index) + [.succeed(index)]
+        guard case .connecting(let inFlight, _, let armed) = phase, inFlight.contains(index) else {
+            return illegal("attemptSucceeded(\(index))")
+        }
+        let losers = inFlight.filter { $0 != index }
+        let actions: [Action] = armed ? [.disarmStagger] : []
+        if secure {
+            phase = .securing(index)
+            return actions + losers.map(Action.closeAttempt) + [.startHandshake(index)]
+        }
+        return actions + end(.succeeded(index), closing: losers, .succeed(index))
+    }
+
+    mutating func handshakeEnded(succeeded: Bool) -> [Action] {
+        guard case .securing(let index) = phase else { return illegal("handshakeEnded") }
+        if succeeded { return end(.succeeded(index), closing: [], .succeed(index)) }
+        return end(.failed(.handshakeFailed(index)), closing: [], .fail(.handshakeFailed(index)))
     }
 
     mutating func timedOut() -> [Action] {
         switch phase {
         case .resolving:
-            phase = .failed
-            return [.fail]
-        case .connecting:
-            phase = .failed
-            return finish(keeping: nil) + [.fail]
+            return end(.failed(.timedOut(securing: nil)), closing: [], .fail(.timedOut(securing: nil)))
+        case .connecting(let inFlight, _, let armed):
+            return (armed ? [.disarmStagger] : [])
+                + end(.failed(.timedOut(securing: nil)), closing: inFlight, .fail(.timedOut(securing: nil)))
+        case .securing(let index):
+            return end(.failed(.timedOut(securing: index)), closing: [index], .fail(.timedOut(securing: index)))
+        case .succeeded, .failed:
+            return illegal("timedOut")  // the deadline timer is cancelled when the connect ends
+        }
+    }
+
+    /// Cancelled or shut down: closes whatever runs. After the end it is a no-op (a cancel may
+    /// race with the connect's own ending).
+    mutating func aborted() -> [Action] {
+        switch phase {
+        case .resolving:
+            return end(.failed(.aborted), closing: [], .fail(.aborted))
+        case .connecting(let inFlight, _, let armed):
+            return (armed ? [.disarmStagger] : []) + end(.failed(.aborted), closing: inFlight, .fail(.aborted))
+        case .securing(let index):
+            return end(.failed(.aborted), closing: [index], .fail(.aborted))
         case .succeeded, .failed:
             return []
         }
     }
 
-    private mutating func startNext() -> [Action] {
-        let index = nextIndex
-        nextIndex += 1
-        inFlight.append(index)
-        var actions: [Action] = [.startAttempt(index)]
-        if nextIndex < addressCount {
-            staggerArmed = true
-            actions.append(.armStagger)
-        }
-        return actions
+    private mutating func startNext(inFlight: [Int], next: Int) -> [Action] {
+        let more = next + 1 < addressCount
+        phase = .connecting(inFlight: inFlight + [next], next: next + 1, staggerArmed: more)
+        return more ? [.startAttempt(next), .armStagger] : [.startAttempt(next)]
     }
 
-    private mutating func finish(keeping winner: Int?) -> [Action] {
-        var actions: [Action] = []
-        if staggerArmed {
-            staggerArmed = false
-            actions.append(.disarmStagger)
-        }
-        for index in inFlight where index != winner { actions.append(.closeAttempt(index)) }
-        inFlight = []
-        return actions
+    private mutating func end(_ final: Phase, closing: [Int], _ last: Action) -> [Action] {
+        phase = final
+        return closing.map(Action.closeAttempt) + [last]
+    }
+
+    private func illegal(_ input: String) -> [Action] {
+        assertionFailure("HappyEyeballs: \(input) is not an input of phase \(phase)")
+        return []
     }
 }

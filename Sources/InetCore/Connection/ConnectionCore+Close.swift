@@ -5,17 +5,15 @@ import Glibc
 extension ConnectionCore {
     /// Sends FIN once queued bytes are out; later writes fail with `alreadyShutdown`.
     func shutdownOutput(_ completion: Completion<Void>) {
-        if let failure { return completion.fail(failure) }
-        switch phase {
-        case .open: break
-        case .connecting, .handshaking, .closing, .closed:
+        guard case .open(let flow) = state else {
+            if case .closed(let error?) = state { return completion.fail(error) }
             return completion.fail(InetError(.connectionClosed, "connection closed"))
         }
-        switch output {
-        case .shutDown: return completion.succeed(())
-        case .shutdownPending: shutdownWaiters.append(completion)
+        switch flow.output {
+        case .finSent: return completion.succeed(())
+        case .finPending: shutdownWaiters.append(completion)
         case .open:
-            output = .shutdownPending
+            state.updateFlow { $0.output = .finPending }
             shutdownWaiters.append(completion)
             if writeQueue.isEmpty && pendingWrites.isEmpty { queueDrained() }
         }
@@ -23,15 +21,16 @@ extension ConnectionCore {
 
     /// Stops reading: later reads return end-of-stream.
     func shutdownInput() {
-        guard let fd = descriptor?.raw else { return }
-        _ = Glibc.shutdown(fd, CINET_SHUT_RD)
-        readEOF = true
+        guard let fd = descriptor?.raw, state.flow != nil else { return }
+        Syscall.shutdown(fd, CINET_SHUT_RD)
+        endInput()
         serviceReads()
     }
 
     /// Closes once queued bytes are sent (or at `deadline`, failing with `timedOut`).
     func close(deadline: Deadline?, _ completion: Completion<Void>?) {
-        switch phase {
+        let flow: Flow
+        switch state {
         case .closed:
             completion?.succeed(())
             return
@@ -42,10 +41,10 @@ extension ConnectionCore {
         case .closing:
             if let completion { closeWaiters.append(completion) }
             return
-        case .open:
-            break
+        case .open(let open):
+            flow = open
         }
-        phase = .closing
+        state = .closing(flow)
         if let completion { closeWaiters.append(completion) }
         pendingReads.failAll(InetError(.connectionClosed, "connection closed locally"))
         if writeQueue.isEmpty && pendingWrites.isEmpty {
@@ -59,32 +58,27 @@ extension ConnectionCore {
         }
     }
 
+    /// The write queue is empty: a pending FIN or close goes ahead.
     func queueDrained() {
-        let ending: Bool = {
-            if case .shutdownPending = output { return true }
-            if case .closing = phase { return true }
-            return false
-        }()
+        guard let flow = state.flow else { return }
+        let closing = if case .closing = state { true } else { false }
         // A secure connection says close_notify before FIN or close; wait for it to go out.
-        if ending, queueCloseNotify() { return }
-        if case .shutdownPending = output, let fd = descriptor?.raw {
-            _ = Glibc.shutdown(fd, CINET_SHUT_WR)
-            output = .shutDown
+        if flow.output == .finPending || closing, queueCloseNotify() { return }
+        if flow.output == .finPending, let fd = descriptor?.raw {
+            Syscall.shutdown(fd, CINET_SHUT_WR)
+            state.updateFlow { $0.output = .finSent }
             let waiters = shutdownWaiters
             shutdownWaiters = []
             for waiter in waiters { waiter.succeed(()) }
         }
-        if case .closing = phase, pendingWrites.isEmpty {
+        if case .closing = state, pendingWrites.isEmpty {
             closeNow(nil)
         }
     }
 
     /// Closes at once with an RST (`SO_LINGER` 0); queued bytes are dropped.
     func abort() {
-        if let fd = descriptor?.raw {
-            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
-            _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-        }
+        if let fd = descriptor?.raw { Syscall.setLingerZero(fd) }
         closeNow(InetError(.connectionAborted, "connection aborted locally"))
     }
 
@@ -95,27 +89,39 @@ extension ConnectionCore {
         guard let fd = descriptor?.raw, !isDatagram else { return }
         var budget = 1 << 20
         while budget > 0 {
-            let n = Glibc.recv(fd, loop.scratch.baseAddress, loop.scratch.count, Int32(MSG_DONTWAIT))
+            let n = Syscall.discard(fd, into: loop.scratch)
             if n <= 0 { return }
             budget -= n
         }
     }
 
-    /// Ends the connection with `error` (every waiter fails with it) and closes the socket.
-    func fail(_ error: InetError) {
-        if failure == nil { failure = error }
-        closeNow(error)
-    }
+    /// Ends the connection with `error`: every waiter fails with it, the socket closes, and every
+    /// later operation reports it.
+    func fail(_ error: InetError) { closeNow(error) }
 
-    /// Closes the socket now. Waiters fail with `error`, or with `connectionClosed` when nil;
-    /// close waiters succeed when nil.
-    func closeNow(_ error: InetError?) {
-        if case .closed = phase { return }
-        let handshakeOwner: HandshakeOwner? = if case .handshaking(let owner) = phase { owner } else { nil }
-        phase = .closed
+    /// Closes the socket now; the state becomes `closed(error)` (the first ending wins; closed
+    /// has no outgoing edge). Waiters fail with `error`, or with `connectionClosed` when nil;
+    /// close waiters succeed when nil. A handshake's owner hears how it ended, unless
+    /// `tellOwner` is false (the owner itself is closing the socket).
+    func closeNow(_ error: InetError?, tellOwner: Bool = true) {
+        let handshakeOwner: HandshakeOwner?
+        let mayHaveInput: Bool
+        switch state {
+        case .closed: return
+        case .handshaking(let owner, _):
+            handshakeOwner = tellOwner ? owner : nil
+            mayHaveInput = true
+        case .open(let flow), .closing(let flow):
+            handshakeOwner = nil
+            mayHaveInput = flow.readable || tls != nil
+        case .connecting:
+            handshakeOwner = nil
+            mayHaveInput = false
+        }
+        state = .closed(error)
         if let token { loop.deregister(token, descriptorClosing: closeOnExec) }
         token = nil
-        if error == nil, readable || tls != nil { discardUnreadInput() }
+        if error == nil, mayHaveInput { discardUnreadInput() }
         descriptor = nil  // closes the fd
         closeTimer?.cancel()
         writeQueue.removeAll()

@@ -18,14 +18,17 @@ extension ConnectionCore {
 
     /// Starts the handshake on a connected socket; `owner` hears how it ends.
     func startHandshake(_ engine: TLSEngine, owner: HandshakeOwner) {
+        guard case .open(let flow) = state else {
+            return assertionFailure("a handshake starts on an open socket, not in state \(state)")
+        }
         tls = engine
-        phase = .handshaking(owner)
+        state = .handshaking(owner, flow)
         advanceHandshake()
     }
 
     /// Runs the handshake as far as the bytes at hand allow.
     func advanceHandshake() {
-        guard case .handshaking = phase, let tls else { return }
+        guard case .handshaking = state, let tls else { return }
         while true {
             do throws(TLSError) {
                 let done = try tls.handshake()
@@ -47,20 +50,21 @@ extension ConnectionCore {
     }
 
     private func finishHandshake(_ result: Result<Void, InetError>) {
-        guard case .handshaking(let owner) = phase else { return }
+        guard case .handshaking(let owner, let flow) = state else { return }
         switch result {
         case .success:
-            phase = .open
+            state = .open(flow)
             notifyHandshakeEnded(owner, result)
         case .failure(let error):
             closeNow(error)  // tells the owner
         }
     }
 
-    /// Tells the handshake's owner how it ended (from here or from `closeNow`).
+    /// Tells the handshake's owner how it ended (from here or from `closeNow`). The state has
+    /// left `handshaking` before this runs, so an owner hears at most once.
     func notifyHandshakeEnded(_ owner: HandshakeOwner, _ result: Result<Void, InetError>) {
         switch owner {
-        case .connect(let operation): operation.handshakeFinished(self, result)
+        case .connect(let operation): operation.handshakeEnded(result.map { self })
         case .accept(let handshake): handshake.finish(self, result)
         }
     }
@@ -68,20 +72,19 @@ extension ConnectionCore {
     /// Reads ciphertext from the socket into the engine.
     func readTLSInput(_ tls: TLSEngine) -> TLSInput {
         guard readable, let fd = descriptor?.raw else { return .wouldBlock }
-        while true {
-            let n = Glibc.read(fd, loop.scratch.baseAddress, loop.scratch.count)
-            if n > 0 {
+        do throws(InetError) {
+            switch try Syscall.read(fd, into: loop.scratch, stream: true, "read from \(remoteDescription)", host: host) {
+            case .processed(let n):
                 tls.feed(UnsafeRawBufferPointer(rebasing: loop.scratch[0..<n]))
                 return .fed
-            }
-            if n == 0 { return .endOfStream }
-            let e = cinet_errno()
-            if e == EINTR { continue }
-            if e == EAGAIN {
+            case .endOfStream:
+                return .endOfStream
+            case .wouldBlock:
                 readable = false
                 return .wouldBlock
             }
-            return .failed(InetError.system("read from \(remoteDescription)", errno: e, host: host))
+        } catch {
+            return .failed(error)
         }
     }
 
@@ -93,8 +96,7 @@ extension ConnectionCore {
 
     /// Queues close_notify once (secure connections only); true when bytes now wait to be sent.
     func queueCloseNotify() -> Bool {
-        guard let tls, !closeNotifySent else { return false }
-        closeNotifySent = true
+        guard let tls, !tls.closeNotifySent else { return false }
         // Keep the session for the next connect before the engine closes (resumption on).
         if let sessionKey, let session = tls.resumableSession { TLSSessionCache.store(session, for: sessionKey) }
         tls.close()

@@ -7,30 +7,31 @@ import InetTLS
 extension ConnectionCore {
     func tryRead(into buffer: UnsafeMutableRawBufferPointer) throws(InetError) -> TryReadResult {
         if let error = refusal(reading: true) { throw error }
-        if readEOF { return .endOfStream }
+        if inputEnded { return .endOfStream }
         if let tls { return try tryReadTLS(tls, into: buffer) }
         guard let fd = descriptor?.raw else { throw InetError(.connectionClosed, "connection closed") }
-        while true {
-            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
-            if n > 0 || (n == 0 && isDatagram && buffer.count > 0) {
-                if n < buffer.count, !isDatagram { readable = false }  // drained (see `readable`)
-                return .bytes(n)
-            }
-            if n == 0 {
-                readEOF = true
-                return .endOfStream
-            }
-            let e = cinet_errno()
-            if e == EINTR { continue }
-            if e == EAGAIN {
-                readable = false
-                return .wouldBlock
-            }
-            let error = InetError.system("read from \(remoteDescription)", errno: e, host: host)
+        let result: IOResult
+        do throws(InetError) {
+            result = try Syscall.read(fd, into: buffer, stream: !isDatagram, "read from \(remoteDescription)", host: host)
+        } catch {
             if !isDatagram { fail(error) }
             throw error
         }
+        switch result {
+        case .processed(let n):
+            if n < buffer.count, !isDatagram { readable = false }  // drained (see `Flow.readable`)
+            return .bytes(n)
+        case .endOfStream:
+            endInput()
+            return .endOfStream
+        case .wouldBlock:
+            readable = false
+            return .wouldBlock
+        }
     }
+
+    /// The input direction has ended: later reads return end of stream.
+    func endInput() { state.updateFlow(required: false) { $0.input = .ended } }
 
     /// Decrypts what the engine holds, reading ciphertext from the socket as needed.
     private func tryReadTLS(_ tls: TLSEngine, into buffer: UnsafeMutableRawBufferPointer) throws(InetError) -> TryReadResult {
@@ -46,14 +47,14 @@ extension ConnectionCore {
             switch result {
             case .bytes(let n): return .bytes(n)
             case .closed:
-                readEOF = true
+                endInput()
                 return .endOfStream
             case .needsInput:
                 switch readTLSInput(tls) {
                 case .fed: continue
                 case .wouldBlock: return .wouldBlock
                 case .endOfStream:
-                    readEOF = true  // TCP closed without close_notify: treated as end of stream
+                    endInput()  // TCP closed without close_notify: treated as end of stream
                     return .endOfStream
                 case .failed(let error):
                     fail(error)
@@ -65,16 +66,20 @@ extension ConnectionCore {
 
     /// Copies waiting bytes into `buffer` without consuming them; 0 when none are waiting.
     func tryPeek(into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, InetError> {
-        if let failure { return .failure(failure) }
-        guard case .open = phase, let fd = descriptor?.raw else { return .failure(InetError(.notConnected, "not connected")) }
+        if case .closed(let error?) = state { return .failure(error) }
+        guard case .open = state, let fd = descriptor?.raw else { return .failure(InetError(.notConnected, "not connected")) }
         if let tls {
             if case .fed = readTLSInput(tls) {}  // take what the socket holds, then look
             return .success(tls.peek(into: buffer))
         }
-        let n = Glibc.recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_PEEK | MSG_DONTWAIT))
-        if n >= 0 { return .success(n) }
-        let e = cinet_errno()
-        return e == EAGAIN ? .success(0) : .failure(InetError.system("peek", errno: e, host: host))
+        do throws(InetError) {
+            switch try Syscall.peek(fd, into: buffer, "peek", host: host) {
+            case .processed(let n): return .success(n)
+            case .wouldBlock, .endOfStream: return .success(0)
+            }
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// The descriptor, for a caller that polls it for readiness (legacy isReadable/isWritable).
@@ -84,23 +89,22 @@ extension ConnectionCore {
     /// plain TCP socket drained it (anything arriving later raises a readiness edge), so only a
     /// full read, TLS or UDP needs the exact check — and its syscall.
     func mayHaveMoreInput(afterReading count: Int, of requested: Int) -> Bool {
-        if tls == nil, !isDatagram, !readEOF, count < requested { return false }
+        if tls == nil, !isDatagram, !inputEnded, count < requested { return false }
         return hasInputWaiting
     }
 
     /// True when input may be waiting, without a syscall: a read edge not yet drained, end of
     /// stream, or decrypted/undecrypted TLS bytes. (False positives cost one would-block read.)
     var mayHaveInput: Bool {
-        readable || readEOF || tls?.hasBufferedInput == true
+        readable || inputEnded || tls?.hasBufferedInput == true
     }
 
     /// True when a read would return bytes (or end of stream) without waiting.
     var hasInputWaiting: Bool {
-        if readEOF { return true }
+        if inputEnded { return true }
         if let tls, tls.hasBufferedInput { return true }
         guard let fd = descriptor?.raw else { return false }
-        var count: Int32 = 0
-        return ioctl(fd, UInt(FIONREAD), &count) == 0 && count > 0
+        return Syscall.bytesWaiting(fd) > 0
     }
 
     func tryWrite(_ bytes: UnsafeRawBufferPointer) throws(InetError) -> TryWriteResult {
@@ -115,23 +119,22 @@ extension ConnectionCore {
             return .wrote(bytes.count)
         }
         guard writeQueue.isEmpty, writable, let fd = descriptor?.raw else { return .wouldBlock }
-        while true {
-            let sent = cinet_send(fd, bytes.baseAddress, bytes.count)
-            if sent >= 0 {
-                // A partial stream write means the send buffer is full: the kernel raises an
-                // EPOLLOUT edge when room frees (see `handle`).
-                if sent < bytes.count, !isDatagram { writable = false }
-                return .wrote(sent)
-            }
-            let e = cinet_errno()
-            if e == EINTR { continue }
-            if e == EAGAIN {
-                writable = false
-                return .wouldBlock
-            }
-            let error = InetError.system("write to \(remoteDescription)", errno: e, host: host)
+        let result: IOResult
+        do throws(InetError) {
+            result = try Syscall.send(fd, bytes, "write to \(remoteDescription)", host: host)
+        } catch {
             if !isDatagram { fail(error) }
             throw error
+        }
+        switch result {
+        case .processed(let sent):
+            // A partial stream write means the send buffer is full: the kernel raises an
+            // EPOLLOUT edge when room frees (see `handle`).
+            if sent < bytes.count, !isDatagram { writable = false }
+            return .wrote(sent)
+        case .wouldBlock, .endOfStream:
+            writable = false
+            return .wouldBlock
         }
     }
 }

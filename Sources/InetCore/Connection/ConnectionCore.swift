@@ -19,14 +19,11 @@ final class ConnectionCore {
     // extensions; like every method, it is touched only on `loop`'s thread.
     let loop: EventLoop
     let proto: InetProtocol
-    @exclusivity(unchecked) var phase: ConnectionPhase
+    /// Where the socket is in its life, with the data of that stage (see `ConnectionState`).
+    @exclusivity(unchecked) var state: ConnectionState
     @exclusivity(unchecked) var descriptor: SocketDescriptor?
     @exclusivity(unchecked) var token: RegistrationToken?
 
-    /// Edge-triggered readiness: input may be waiting. Set by every read edge; cleared by
-    /// `EAGAIN` and by a short plain-TCP read (the queue was empty then; a later arrival is a
-    /// new edge).
-    @exclusivity(unchecked) var readable = true
     /// The descriptor is close-on-exec, so closing it also ends its epoll registration (no
     /// child process can hold it open): no `EPOLL_CTL_DEL` is needed before `close`.
     @exclusivity(unchecked) var closeOnExec = true
@@ -34,23 +31,14 @@ final class ConnectionCore {
     var knownRemoteAddress: SocketAddress?
     /// The local address once asked for (getsockname on first use, on the loop).
     var knownLocalAddress: SocketAddress?
-    @exclusivity(unchecked) var writable = false
-    @exclusivity(unchecked) var readEOF = false
-    @exclusivity(unchecked) var output = OutputState.open
-    /// The error that ended the connection, reported to every later operation.
-    @exclusivity(unchecked) var failure: InetError?
     /// The TLS session of a secure connection (ciphertext on the socket, plaintext to callers).
     @exclusivity(unchecked) var tls: TLSEngine?
     /// Clients with session resumption: where to keep this connection's session when it ends.
     var sessionKey: TLSSessionCache.Key?
-    /// close_notify has been queued (before FIN on shutdown, before close).
-    var closeNotifySent = false
     /// Reported to callers in errors ("host" as the caller named it).
     var host: String?
     /// The event layer listening to this connection (InetEvents), if any.
     @exclusivity(unchecked) var eventSink: ConnectionEventSink?
-    /// The peer's close or reset was reported to the sink (once).
-    @exclusivity(unchecked) var peerCloseReported = false
 
     @exclusivity(unchecked) var writeQueue = WriteQueue()
     /// Reads waiting for data; the payload is the largest chunk wanted.
@@ -70,13 +58,12 @@ final class ConnectionCore {
     var isDatagram: Bool { proto == .udp }
 
     init(loop: EventLoop, descriptor: consuming SocketDescriptor, protocol proto: InetProtocol,
-         phase: ConnectionPhase, highWater: Int) {
+         state: ConnectionState, highWater: Int) {
         self.loop = loop
         self.proto = proto
-        self.phase = phase
+        self.state = state
         self.descriptor = .some(descriptor)
         self.highWater = highWater
-        if case .open = phase { writable = true }  // accepted sockets start connected
     }
 
     deinit { writeQueue.deallocate() }
@@ -89,7 +76,7 @@ final class ConnectionCore {
             token = try loop.register(fd: fd, .connection(self))
         } catch {
             descriptor = nil
-            phase = .closed
+            state = .closed(error)
             throw error
         }
     }
@@ -102,17 +89,31 @@ final class ConnectionCore {
         if knownRemoteAddress == nil { knownRemoteAddress = descriptor?.remoteAddress }
         return knownRemoteAddress
     }
-    var isClosed: Bool { if case .closed = phase { true } else { false } }
+    var isClosed: Bool { state.isClosed }
+
+    // Readiness knowledge lives in the state's flow; these read and write it there.
+    /// Input may be waiting (see `Flow.readable`); false before connect and after close.
+    @inline(__always) var readable: Bool {
+        get { state.flow?.readable ?? false }
+        set { state.updateFlow(required: false) { $0.readable = newValue } }
+    }
+    /// The socket can take bytes (see `Flow.writable`).
+    @inline(__always) var writable: Bool {
+        get { state.flow?.writable ?? false }
+        set { state.updateFlow(required: false) { $0.writable = newValue } }
+    }
+    /// The input direction has ended (peer's end of stream read, or shut down).
+    var inputEnded: Bool { state.flow?.input == .ended }
 
     // MARK: events
 
     func handle(_ readiness: Readiness) {
-        switch phase {
+        switch state {
         case .connecting(let operation, let attempt):
             guard readiness.writable else { return }
             // Plain EPOLLOUT means connected: SO_ERROR is read only when the kernel flags a problem.
-            readable = readiness.readable
-            finishConnect(operation, attempt, failed: readiness.error || readiness.closedBothWays)
+            finishConnect(operation, attempt, readable: readiness.readable,
+                          failed: readiness.error || readiness.closedBothWays)
         case .handshaking:
             if readiness.readable { readable = true }
             if readiness.writable {
@@ -133,8 +134,8 @@ final class ConnectionCore {
                 flushWrites()
                 eventSink?.connectionWritable()
             }
-            if readiness.hangup || readiness.error, let sink = eventSink, !peerCloseReported, !isClosed {
-                peerCloseReported = true
+            if readiness.hangup || readiness.error, let sink = eventSink, state.flow?.peer == .unreported {
+                state.updateFlow { $0.peer = .reported }
                 let pending = descriptor?.pendingError ?? 0
                 sink.connectionPeerClosed(pending == 0 ? nil : InetError.system("connection to \(remoteDescription)", errno: pending, host: host))
             }
@@ -145,20 +146,22 @@ final class ConnectionCore {
 
     /// Called when the connect was already complete at `connect()` (UDP, some loopback cases).
     func connectedImmediately() {
-        guard case .connecting(let operation, let attempt) = phase else { return }
-        finishConnect(operation, attempt, failed: true)
+        guard case .connecting(let operation, let attempt) = state else {
+            return assertionFailure("connectedImmediately in state \(state)")
+        }
+        finishConnect(operation, attempt, readable: true, failed: true)
     }
 
     /// `failed`: the readiness suggests an error, so ask the socket (SO_ERROR) which one.
-    private func finishConnect(_ operation: ConnectOperation, _ attempt: Int, failed: Bool) {
+    /// The attempt's result goes to its operation once: the state has left `connecting` first.
+    private func finishConnect(_ operation: ConnectOperation, _ attempt: Int, readable: Bool, failed: Bool) {
         let error = failed ? descriptor?.pendingError ?? EBADF : 0
         if error == 0 {
-            phase = .open
-            writable = true
-            operation.attemptSucceeded(attempt)
+            state = .open(Flow(readable: readable, writable: true))
+            operation.attemptEnded(attempt, .connected)
         } else {
             closeNow(InetError.system("connect", errno: error))
-            operation.attemptFailed(attempt, errno: error)
+            operation.attemptEnded(attempt, .failed(errno: error))
         }
     }
 
@@ -241,23 +244,24 @@ final class ConnectionCore {
         if bytes.isEmpty, !isDatagram { return .success(()) }
         guard let fd = descriptor?.raw else { return .failure(InetError(.connectionClosed, "connection closed")) }
         if writeQueue.isEmpty, writable {
-            while true {
-                let sent = bytes.withUnsafeBytes { cinet_send(fd, $0.baseAddress, $0.count) }
-                if sent == bytes.count { return .success(()) }
-                if sent >= 0 {
-                    writeQueue.append(bytes, from: sent)  // partial: the rest waits for room
-                    flushWrites()
-                    return .success(())
+            let result: IOResult
+            do throws(InetError) {
+                result = try bytes.withRawBytes { raw throws(InetError) in
+                    try Syscall.send(fd, raw, "write to \(remoteDescription)", host: host)
                 }
-                let e = cinet_errno()
-                if e == EINTR { continue }
-                if e == EAGAIN {
-                    writable = false
-                    break
-                }
-                let error = InetError.system("write to \(remoteDescription)", errno: e)
+            } catch {
                 if !isDatagram { fail(error) }
                 return .failure(error)
+            }
+            switch result {
+            case .processed(let sent) where sent == bytes.count:
+                return .success(())
+            case .processed(let sent):
+                writeQueue.append(bytes, from: sent)  // partial: the rest waits for room
+                flushWrites()
+                return .success(())
+            case .wouldBlock, .endOfStream:
+                writable = false
             }
         }
         writeQueue.append(bytes)
@@ -266,12 +270,12 @@ final class ConnectionCore {
 
     func flushWrites() {
         if let fd = descriptor?.raw, !writeQueue.isEmpty, writable {
-            switch writeQueue.flush(fd: fd, datagrams: isDatagram) {
+            switch writeQueue.flush(fd: fd, datagrams: isDatagram,
+                                    "write to \(remoteDescription) (\(writeQueue.byteCount) queued bytes unsent)") {
             case .drained: break
             case .wouldBlock: writable = false
-            case .failed(let e):
-                fail(InetError.system(
-                    "write to \(remoteDescription) (\(writeQueue.byteCount) queued bytes unsent)", errno: e))
+            case .failed(let error):
+                fail(error)
                 return
             }
         }
@@ -293,22 +297,18 @@ final class ConnectionCore {
     /// Why a new read or write cannot start now, if it cannot.
     @inline(__always)
     func refusal(reading: Bool) -> InetError? {
-        // The open, unfailed case without copying anything (this runs on every read and write).
-        if case .open = phase, case .none = failure, reading || output == .open { return nil }
+        // The open case without copying anything (this runs on every read and write).
+        if case .open(let flow) = state, reading || flow.output == .open { return nil }
         return slowRefusal(reading: reading)
     }
 
     private func slowRefusal(reading: Bool) -> InetError? {
-        if let failure { return failure }
-        switch phase {
-        case .open: break
+        switch state {
+        case .open: return InetError(.alreadyShutdown, "cannot write after shutdown(.output)")
         case .connecting, .handshaking: return InetError(.notConnected, "not connected yet")
-        case .closing, .closed: return InetError(.connectionClosed, "connection closed locally")
+        case .closing: return InetError(.connectionClosed, "connection closed locally")
+        case .closed(let error): return error ?? InetError(.connectionClosed, "connection closed locally")
         }
-        if !reading, output != .open {
-            return InetError(.alreadyShutdown, "cannot write after shutdown(.output)")
-        }
-        return nil
     }
 
     var remoteDescription: String { remoteAddress?.description ?? "peer" }

@@ -15,8 +15,8 @@ struct WriteQueue {
         case drained
         /// The kernel stopped taking bytes; wait for writability.
         case wouldBlock
-        /// The send failed with this errno; the queue is left as it was.
-        case failed(Int32)
+        /// The send failed; the queue is left as it was.
+        case failed(InetError)
     }
 
     private var chunks: Deque<[UInt8]> = []
@@ -38,19 +38,17 @@ struct WriteQueue {
     }
 
     /// Writes as much as the kernel takes.
-    mutating func flush(fd: Int32, datagrams: Bool) -> FlushResult {
+    mutating func flush(fd: Int32, datagrams: Bool, _ what: @autoclosure () -> String) -> FlushResult {
         while !chunks.isEmpty {
             let sent: Int
-            if datagrams {
-                sent = chunks[0].withUnsafeBytes { cinet_send(fd, $0.baseAddress, $0.count) }
-            } else {
-                sent = gatheredSend(fd: fd)
-            }
-            if sent < 0 {
-                let e = cinet_errno()
-                if e == EINTR { continue }
-                if e == EAGAIN { return .wouldBlock }
-                return .failed(e)
+            do throws(InetError) {
+                let result = datagrams
+                    ? try chunks[0].withRawBytes { raw throws(InetError) in try Syscall.send(fd, raw, what()) }
+                    : try gatheredSend(fd: fd, what())
+                guard case .processed(let n) = result else { return .wouldBlock }
+                sent = n
+            } catch {
+                return .failed(error)
             }
             if datagrams {
                 byteCount -= chunks.removeFirst().count
@@ -74,9 +72,12 @@ struct WriteQueue {
         iovecs = nil
     }
 
-    private mutating func gatheredSend(fd: Int32) -> Int {
+    private mutating func gatheredSend(fd: Int32, _ what: @autoclosure () -> String) throws(InetError) -> IOResult {
         if chunks.count == 1 {
-            return chunks[0].withUnsafeBytes { cinet_send(fd, $0.baseAddress! + headOffset, $0.count - headOffset) }
+            let skip = headOffset
+            return try chunks[0].withRawBytes { raw throws(InetError) in
+                try Syscall.send(fd, UnsafeRawBufferPointer(rebasing: raw[skip...]), what())
+            }
         }
         let vectors = iovecs ?? .allocate(capacity: Self.maxIOVecs)
         iovecs = vectors
@@ -90,7 +91,7 @@ struct WriteQueue {
             }
             count += 1
         }
-        return cinet_sendmsg_iov(fd, vectors, Int32(count))
+        return try Syscall.sendmsg(fd, vectors, count: count, what())
     }
 
     private mutating func consume(_ sent: Int) {

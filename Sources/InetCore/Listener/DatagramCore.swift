@@ -79,47 +79,36 @@ final class DatagramCore {
 
     private func serviceReceives() {
         while !receives.isEmpty, readable, let fd = descriptor?.raw {
-            var storage = sockaddr_storage()
-            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let n = withUnsafeMutableBytes(of: &storage) { raw in
-                recvfrom(fd, loop.scratch.baseAddress, loop.scratch.count, 0,
-                         raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length)
-            }
-            if n < 0 {
-                let e = cinet_errno()
-                if e == EINTR { continue }
-                if e == EAGAIN {
+            do throws(InetError) {
+                let (result, peer) = try Syscall.receiveFrom(fd, into: loop.scratch, "recvfrom")
+                guard case .processed(let n) = result else {
                     readable = false
                     return
                 }
-                receives.completeFirst(.failure(InetError.system("recvfrom", errno: e)))
-                continue
+                receives.completeFirst(.success(Datagram(
+                    bytes: Array(UnsafeRawBufferPointer(rebasing: loop.scratch[0..<n])), peer: peer ?? .any(.ipv4, port: 0))))
+            } catch {
+                receives.completeFirst(.failure(error))
             }
-            let peer = withUnsafeBytes(of: &storage) { SocketAddress(storage: $0.baseAddress!) } ?? .any(.ipv4, port: 0)
-            receives.completeFirst(.success(Datagram(bytes: Array(UnsafeRawBufferPointer(rebasing: loop.scratch[0..<n])), peer: peer)))
         }
     }
 
     private func serviceSends() {
         while let send = sends.first, writable, let fd = descriptor?.raw {
-            let n = send.datagram.peer.withSockAddr { address, length in
-                send.datagram.bytes.withUnsafeBytes {
-                    sendto(fd, $0.baseAddress, $0.count, CINET_MSG_NOSIGNAL, address, length)
+            do throws(InetError) {
+                let result = try send.datagram.bytes.withRawBytes { raw throws(InetError) in
+                    try Syscall.sendTo(fd, raw, send.datagram.peer, "sendto \(send.datagram.peer)")
                 }
-            }
-            if n < 0 {
-                let e = cinet_errno()
-                if e == EINTR { continue }
-                if e == EAGAIN {
+                guard case .processed = result else {
                     writable = false
                     return
                 }
                 sends.removeFirst()
-                send.completion.fail(InetError.system("sendto \(send.datagram.peer)", errno: e))
-                continue
+                send.completion.succeed(())
+            } catch {
+                sends.removeFirst()
+                send.completion.fail(error)
             }
-            sends.removeFirst()
-            send.completion.succeed(())
         }
     }
 

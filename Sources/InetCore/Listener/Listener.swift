@@ -76,9 +76,7 @@ public final class Listener: Sendable {
         if proto == .udp { try descriptor.apply(options.intersection([.broadcast, .dontRoute]), protocol: .udp) }
         try descriptor.bind(bindAddress)
         if proto == .tcp {
-            guard Glibc.listen(descriptor.raw, backlog == 0 ? SOMAXCONN : Int32(clamping: backlog)) == 0 else {
-                throw .system("listen on \(bindAddress)", errno: errno)
-            }
+            try Syscall.listen(descriptor.raw, backlog: backlog == 0 ? SOMAXCONN : Int32(clamping: backlog), "listen on \(bindAddress)")
         }
         guard let bound = descriptor.localAddress else { throw .system("getsockname", errno: errno) }
         self.localAddress = bound

@@ -27,6 +27,12 @@ final class ListenerCore {
     private var ready: Deque<Connection> = []
     private var handshakesInFlight = 0
     static let maxTLSAhead = 64
+    /// A spare descriptor (`/dev/null`) held so that, out of descriptors, the listener can still
+    /// take a waiting client off the backlog and close it at once instead of leaving it hanging
+    /// with no readiness edge to come (edge-triggered epoll reports a backlog only once).
+    private var reserve: Int32 = ListenerCore.openReserve()
+    /// Clients closed at once because the process was out of descriptors (see `reserve`).
+    private(set) var refusedUnderOverload = 0
 
     init(loop: EventLoop, group: EventLoopGroup, descriptor: consuming SocketDescriptor, options: InetOptions,
          ioTimeout: Duration?, writeBufferLimit: Int, tlsContext: TLSContext?, handshakeTimeout: Duration) {
@@ -39,6 +45,8 @@ final class ListenerCore {
         self.ioTimeout = ioTimeout
         self.writeBufferLimit = writeBufferLimit
     }
+
+    deinit { if reserve >= 0 { Syscall.close(reserve) } }
 
     func register() {
         guard let fd = descriptor?.raw else { return }
@@ -86,20 +94,55 @@ final class ListenerCore {
     private func acceptOne() -> AcceptOutcome {
         guard let fd = descriptor?.raw else { return .wouldBlock }
         while true {
-            let accepted = cinet_accept(fd, nil, nil, options.contains(.noInherit) ? 1 : 0)
-            if accepted >= 0 { return .accepted(accepted) }
-            let e = cinet_errno()
-            switch e {
-            case EINTR, ECONNABORTED, EPROTO: continue
-            case EAGAIN:
-                acceptable = false
-                return .wouldBlock
-            default:
-                // EMFILE and the like: reported to one waiter; the next accept tries again.
-                return .failed(InetError.system("accept", errno: e))
+            do throws(InetError) {
+                guard let accepted = try Syscall.accept(fd, closeOnExec: options.contains(.noInherit)) else {
+                    acceptable = false
+                    return .wouldBlock
+                }
+                return .accepted(accepted)
+            } catch {
+                switch error.systemErrno {
+                case ECONNABORTED, EPROTO: continue
+                case EMFILE, ENFILE:
+                    // Out of descriptors: the waiting clients are closed at once and counted,
+                    // so none waits for an answer that would never come; the error is reported
+                    // once. The next client raises a new edge and is accepted as usual.
+                    let refused = refuseBacklog(fd)
+                    var reported = error
+                    reported.message += refused > 0
+                        ? "; \(refused) waiting client(s) closed at once (\(refusedUnderOverload) so far)"
+                        : ""
+                    return .failed(reported)
+                default:
+                    return .failed(error)
+                }
             }
         }
     }
+
+    /// Takes every waiting client off the backlog and closes it, using the reserve descriptor
+    /// to make room; returns how many.
+    private func refuseBacklog(_ fd: Int32) -> Int {
+        guard reserve >= 0 else { return 0 }
+        var refused = 0
+        while refused < 4096 {
+            Syscall.close(reserve)
+            reserve = -1
+            let accepted: Int32?
+            do throws(InetError) { accepted = try Syscall.accept(fd, closeOnExec: true) } catch { accepted = nil }
+            if let accepted {
+                Syscall.close(accepted)
+                refused += 1
+            }
+            reserve = Self.openReserve()
+            if accepted == nil || reserve < 0 { break }
+        }
+        refusedUnderOverload += refused
+        acceptable = false
+        return refused
+    }
+
+    private static func openReserve() -> Int32 { Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC) }
 
     private func serviceAccepts() {
         if tlsContext != nil { return serviceTLSAccepts() }
@@ -171,7 +214,9 @@ final class ListenerCore {
         let fd = descriptor.release()  // ownership moves to the task below
         let submitted = target.execute {
             let owned = SocketDescriptor(taking: fd)
-            let core = ConnectionCore(loop: target, descriptor: owned, protocol: .tcp, phase: .open, highWater: limit)
+            let core = ConnectionCore(
+                loop: target, descriptor: owned, protocol: .tcp,
+                state: .open(Flow(readable: true, writable: true)), highWater: limit)
             core.closeOnExec = closeOnExec
             do throws(InetError) {
                 try core.register()
@@ -194,12 +239,14 @@ final class ListenerCore {
             }
         }
         if !submitted {
-            Glibc.close(raw)
+            Syscall.close(fd)
             completion.fail(InetError(.eventLoopShutdown, "the event loop was shut down"))
         }
     }
 
     func close(_ error: InetError?) {
+        if reserve >= 0 { Syscall.close(reserve) }
+        reserve = -1
         if let token { loop.deregister(token) }
         token = nil
         descriptor = nil

@@ -250,7 +250,7 @@ public final class EventLoop: @unchecked Sendable {
             for index in slots.indices {
                 if let registrant = slots[index].registrant { registrant.loopShuttingDown() }
             }
-            for operation in Array(operations.values) { operation.fail(shutdown) }
+            for operation in Array(operations.values) { operation.abort(shutdown) }
             operations = [:]
             var pending = incoming.withLock { state -> Deque<@Sendable () -> Void> in
                 state.accepting = false

@@ -12,12 +12,10 @@ struct SocketDescriptor: ~Copyable {
     /// A new non-blocking socket (close-on-exec when `closeOnExec`).
     init(family: SocketAddress.Family, protocol proto: InetProtocol, closeOnExec: Bool) throws(InetError) {
         let type = proto == .tcp ? CINET_SOCK_STREAM : CINET_SOCK_DGRAM
-        let fd = cinet_socket(family.rawValue, type, closeOnExec ? 1 : 0)
-        guard fd >= 0 else { throw .system("socket(\(family), \(proto))", errno: cinet_errno()) }
-        self.raw = fd
+        self.raw = try Syscall.socket(family: family.rawValue, type: type, closeOnExec: closeOnExec, "socket(\(family), \(proto))")
     }
 
-    deinit { Glibc.close(raw) }
+    deinit { Syscall.close(raw) }
 
     /// Gives up ownership without closing; the caller must make a new owner for the number.
     consuming func release() -> Int32 {
@@ -27,10 +25,7 @@ struct SocketDescriptor: ~Copyable {
     }
 
     func setOption(_ level: Int32, _ name: Int32, _ value: Int32, _ what: String) throws(InetError) {
-        var v = value
-        guard setsockopt(raw, level, name, &v, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
-            throw .system("setsockopt(\(what))", errno: cinet_errno())
-        }
+        try Syscall.setOption(raw, level, name, value, what)
     }
 
     /// Applies the socket-level options of `options` (TCP ones only to TCP sockets).
@@ -44,27 +39,16 @@ struct SocketDescriptor: ~Copyable {
     }
 
     func getIntOption(_ level: Int32, _ name: Int32) -> Int32 {
-        var v: Int32 = 0
-        var len = socklen_t(MemoryLayout<Int32>.size)
-        _ = getsockopt(raw, level, name, &v, &len)
-        return v
+        Syscall.intOption(raw, level, name)
     }
 
     func bind(_ address: SocketAddress) throws(InetError) {
-        let rc = address.withSockAddr { Glibc.bind(raw, $0, $1) }
-        guard rc == 0 else { throw .system("bind to \(address)", errno: cinet_errno()) }
+        try Syscall.bind(raw, address)
     }
 
     /// Starts a non-blocking connect: true when already connected, false when in progress.
     func startConnect(to address: SocketAddress) throws(InetError) -> Bool {
-        while true {
-            let rc = address.withSockAddr { Glibc.connect(raw, $0, $1) }
-            if rc == 0 { return true }
-            let e = cinet_errno()
-            if e == EINTR { continue }
-            if e == EINPROGRESS { return false }
-            throw .system("connect to \(address)", errno: e)
-        }
+        try Syscall.connect(raw, to: address)
     }
 
     /// The pending error of a finished non-blocking connect (0 when it succeeded).

@@ -211,6 +211,9 @@ public final class TLSEngine {
         return ok ? count : 0
     }
 
+    /// True once close_notify was queued by ``close()`` (OpenSSL's own shutdown state).
+    public var closeNotifySent: Bool { SSL_get_shutdown(ssl) & Int32(SSL_SENT_SHUTDOWN) != 0 }
+
     /// Queues close_notify for the peer (send ``takeOutput()`` afterwards).
     public func close() {
         ERR_clear_error()

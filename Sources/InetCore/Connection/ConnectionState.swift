@@ -1,0 +1,89 @@
+/// The life of one connection's socket: a single value whose cases carry their data.
+///
+/// ```
+/// connecting ─► open ◄─► handshaking          (a TLS handshake runs from open and returns to it)
+///                 │
+///                 ▼
+///              closing ─► closed(error?)      (close() asked: the write queue drains first)
+/// ```
+/// Every state may go straight to `closed` (a failure, an abort, a close before open).
+/// `closed` has no outgoing edge: the error it carries is what every later operation reports.
+enum ConnectionState {
+    /// A non-blocking connect is in flight for this attempt of a connect operation.
+    case connecting(ConnectOperation, attempt: Int)
+    /// TCP is connected and the TLS handshake runs; `owner` hears how it ends.
+    case handshaking(HandshakeOwner, Flow)
+    /// Connected; reads and writes flow as `Flow` says.
+    case open(Flow)
+    /// `close()` was asked: the socket closes once the write queue drains (or its deadline).
+    case closing(Flow)
+    /// The descriptor is closed; `nil` after a clean local close, else the error that ended it.
+    case closed(InetError?)
+
+    /// What is known of the two directions, while the socket is connected.
+    @inline(__always) var flow: Flow? {
+        switch self {
+        case .open(let flow), .closing(let flow), .handshaking(_, let flow): flow
+        case .connecting, .closed: nil
+        }
+    }
+
+    /// Changes the flow of a connected socket; no effect (a debug trap when `required`) otherwise.
+    @inline(__always) mutating func updateFlow(required: Bool = true, _ body: (inout Flow) -> Void) {
+        switch self {
+        case .open(var flow):
+            body(&flow)
+            self = .open(flow)
+        case .closing(var flow):
+            body(&flow)
+            self = .closing(flow)
+        case .handshaking(let owner, var flow):
+            body(&flow)
+            self = .handshaking(owner, flow)
+        case .connecting, .closed:
+            assert(!required, "no flow in state \(self)")
+        }
+    }
+
+    var isClosed: Bool { if case .closed = self { true } else { false } }
+}
+
+/// The two directions of a connected socket, and what edge-triggered readiness has told of them.
+struct Flow: Equatable {
+    /// The input direction.
+    enum Input: Equatable {
+        /// Bytes may still come.
+        case open
+        /// The peer's end of stream was read (or `shutdown(.input)`): reads return end of stream.
+        case ended
+    }
+
+    /// The output direction.
+    enum Output: Equatable {
+        /// Writes are accepted.
+        case open
+        /// `shutdown(.output)` was asked: FIN (after close_notify, for TLS) goes out once the
+        /// queue drains; writes are refused.
+        case finPending
+        /// FIN sent.
+        case finSent
+    }
+
+    /// What the event layer was told of the peer's end.
+    enum PeerEnd: Equatable {
+        /// Nothing yet.
+        case unreported
+        /// The peer's close or reset was reported (once).
+        case reported
+    }
+
+    var input = Input.open
+    var output = Output.open
+    var peer = PeerEnd.unreported
+    /// Input may be waiting: set by every read edge; cleared by `EAGAIN` and by a short plain-TCP
+    /// read (the kernel queue was empty then; a later arrival raises a new edge).
+    var readable: Bool
+    /// The socket can take bytes: cleared by `EAGAIN` or a partial write, set by the next
+    /// EPOLLOUT edge.
+    var writable: Bool
+}
