@@ -54,7 +54,7 @@ let package = Package(
         // Fixtures shared by the test targets (certificates made at test time).
         .target(
             name: "InetTestSupport",
-            dependencies: ["COpenSSL"],
+            dependencies: ["COpenSSL", "InetCore"],
             path: "Tests/InetTestSupport",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -9,7 +9,7 @@ import Testing
     /// Runs `body` on a new plain thread and returns its result.
     static func onOtherThread<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
         let result = Locked<T?>(nil)
-        let tid = spawnThread(name: "legacy-test", detached: false) { result.withLock { $0 = body() } }
+        let tid = try! spawnThread(name: "legacy-test", detached: false) { result.withLock { $0 = body() } }
         pthread_join(tid, nil)
         return result.withLock { $0! }
     }
@@ -85,7 +85,7 @@ import Testing
         // back before it ends, as the original's documentation asks.
         let handOver = ConditionLock()
         let workerID = Locked<UInt32?>(nil), attached = Locked(false)
-        let worker = spawnThread(name: "legacy-worker", detached: false) {
+        let worker = try! spawnThread(name: "legacy-worker", detached: false) {
             workerID.withLock { $0 = Inet.currentThreadID }
             handOver.lock(); handOver.broadcast(); handOver.unlock()
             handOver.lock()

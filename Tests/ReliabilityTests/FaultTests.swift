@@ -271,17 +271,7 @@ import InetEvents
     @Test func connectTimeoutWhileTheLoopServesOthers() async throws {
         let group = try Self.singleLoop()
         defer { try? group.shutdown() }
-        let full = try RawPeer(backlog: 0)
-        let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(filler) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(full.port).bigEndian
-        let filled = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(filled == 0)
+        let full = try BlackHole()
         let connector = Self.connector(full.port, group, timeout: .seconds(1))
         let start = ContinuousClock.now
         let attempt = Task { try await connector.connect() }

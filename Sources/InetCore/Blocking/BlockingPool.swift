@@ -16,19 +16,27 @@ final class BlockingPool: @unchecked Sendable {
 
     init(threadCount: Int) { self.threadCount = threadCount }
 
-    /// Runs `job` on a pool thread.
-    func submit(_ job: @escaping @Sendable () -> Void) {
+    /// Runs `job` on a pool thread. Throws when no pool thread runs and none can be started
+    /// (the job is then dropped, never run); while one runs, a failed start only means less
+    /// parallelism.
+    func submit(_ job: @escaping @Sendable () -> Void) throws(InetError) {
         condition.lock()
         work.append(job)
         let start = idle == 0 && threadsStarted < threadCount
         if start { threadsStarted += 1 }
         condition.broadcast()
         condition.unlock()
-        if start { startThread() }
-    }
-
-    private func startThread() {
-        spawnThread(name: "inet-resolver", detached: true) { [self] in runWorker() }
+        guard start else { return }
+        do {
+            try spawnThread(name: "inet-resolver", detached: true) { [self] in runWorker() }
+        } catch {
+            condition.lock()
+            threadsStarted -= 1
+            let alone = threadsStarted == 0
+            if alone { work.removeLast() }
+            condition.unlock()
+            if alone { throw error }
+        }
     }
 
     private func runWorker() {

@@ -69,14 +69,21 @@ final class ConnectOperation {
         }
         let transfer = UnsafeTransfer(self)
         let (host, port, proto, resolver, loop) = (plan.host, plan.port, plan.proto, plan.resolver, plan.loop)
-        BlockingPool.shared.submit {
-            let result: Result<[SocketAddress], InetError>
-            do throws(InetError) {
-                result = .success(try resolver.resolve(host: host, port: port, protocol: proto))
-            } catch {
-                result = .failure(error)
+        do throws(InetError) {
+            try BlockingPool.shared.submit {
+                let result: Result<[SocketAddress], InetError>
+                do throws(InetError) {
+                    result = .success(try resolver.resolve(host: host, port: port, protocol: proto))
+                } catch {
+                    result = .failure(error)
+                }
+                loop.execute { transfer.value.resolutionFinished(result) }
             }
-            loop.execute { transfer.value.resolutionFinished(result) }
+        } catch {
+            // No resolver thread: the connect fails like a resolution that could not run.
+            resolution = .failed(error.code, error.message)
+            lastError = error
+            apply(machine.resolved(count: 0))
         }
     }
 

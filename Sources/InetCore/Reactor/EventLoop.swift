@@ -163,8 +163,8 @@ public final class EventLoop: @unchecked Sendable {
 
     // MARK: running
 
-    func start() {
-        thread = spawnThread(name: "inet-loop-\(index)", detached: false) { [self] in run() }
+    func start() throws(InetError) {
+        thread = try spawnThread(name: "inet-loop-\(index)", detached: false) { [self] in run() }
         started.lock()
         while !hasStarted { _ = started.wait() }
         started.unlock()

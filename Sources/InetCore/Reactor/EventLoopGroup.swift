@@ -15,7 +15,18 @@ public final class EventLoopGroup: Sendable {
         }
         var loops: [EventLoop] = []
         for i in 0..<loopCount { loops.append(try EventLoop(index: i)) }
-        for loop in loops { loop.start() }
+        var started: [EventLoop] = []
+        for loop in loops {
+            do throws(InetError) {
+                try loop.start()
+                started.append(loop)
+            } catch {
+                // No thread for this loop: stop the ones that run, then report it.
+                for running in started { running.requestShutdown() }
+                for running in started { running.join() }
+                throw error
+            }
+        }
         self.loops = loops
     }
 

@@ -44,6 +44,8 @@ package enum SyscallScript {
         var injected: [SyscallCall: Int] = [:]
     }
     private static let state = Locked(State())
+    /// Broadcast on every injection, for ``waitUntilInjected(_:count:timeout:)``.
+    private static let injections = ConditionLock()
 
     /// Installs `rules` (replacing any script) and resets the injection counts.
     package static func install(_ rules: [SyscallRule]) {
@@ -67,8 +69,30 @@ package enum SyscallScript {
     /// How many faults were injected into `call` since the script was installed.
     package static func injected(_ call: SyscallCall) -> Int { state.withLock { $0.injected[call, default: 0] } }
 
+    /// Blocks until `count` faults were injected into `call` (or `timeout` passes); true if so.
+    /// How a test learns, as an event, that an operation reached a given syscall.
+    package static func waitUntilInjected(_ call: SyscallCall, count: Int = 1, timeout: Duration = .seconds(10)) -> Bool {
+        let deadline = Deadline.after(timeout)
+        injections.lock()
+        defer { injections.unlock() }
+        while injected(call) < count {
+            if !injections.wait(until: deadline) { return injected(call) >= count }
+        }
+        return true
+    }
+
     /// The fault for this call, if a rule matches (used by ``Syscall``).
     static func fault(_ call: SyscallCall, _ fd: Int32) -> SyscallFault? {
+        let fault = match(call, fd)
+        if fault != nil {
+            injections.lock()
+            injections.broadcast()
+            injections.unlock()
+        }
+        return fault
+    }
+
+    private static func match(_ call: SyscallCall, _ fd: Int32) -> SyscallFault? {
         state.withLock { state in
             for i in state.rules.indices where state.rules[i].call == call && (state.rules[i].fd ?? fd) == fd {
                 if state.rules[i].skip > 0 {

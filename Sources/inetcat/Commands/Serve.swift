@@ -44,7 +44,7 @@ struct Serve {
         var announced = Set<SocketAddress>()
         if !command.echo {
             let latest = LatestPeer()
-            WorkerThread.start {
+            try WorkerThread.start {
                 while let chunk = Output.readChunk(0) {
                     guard let peer = latest.value else { continue }
                     do throws(InetError) { try listener.blocking.send(chunk, to: peer) } catch { Output.error(error) }

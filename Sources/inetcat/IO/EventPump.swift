@@ -40,7 +40,7 @@ enum EventPump {
                         let code = InetErrorCode(legacyCode: message.errorCode) ?? .systemError
                         throw InetError(code, "cannot connect to \(connector.host) port \(connector.port): \(code.summary)")
                     }
-                    startStdinThread(queue, handle, input)
+                    try startStdinThread(queue, handle, input)
                 case .read?, .disconnect?:
                     while true {
                         let n = buffer.withUnsafeMutableBytes { Inet.read(handle, $0) }
@@ -74,8 +74,8 @@ enum EventPump {
     }
 
     private static func startStdinThread(_ queue: MessageQueue, _ handle: InetHandle,
-                                         _ input: Locked<(chunks: [[UInt8]], ended: Bool)>) {
-        WorkerThread.start {
+                                         _ input: Locked<(chunks: [[UInt8]], ended: Bool)>) throws(InetError) {
+        try WorkerThread.start {
             while let chunk = Output.readChunk(0) {
                 input.withLock { $0.chunks.append(chunk) }
                 queue.post(LegacyMessage(handle: handle, eventMessage: stdinMessage, lParam: 0))

@@ -9,7 +9,7 @@ enum Pump {
     /// stdin has ended and no datagram came for `idle`.
     static func run(_ connection: Connection, udpIdle idle: Duration) throws(InetError) {
         let stdinDone = StdinState()
-        WorkerThread.start {
+        try WorkerThread.start {
             while let chunk = Output.readChunk(0) {
                 do throws(InetError) { try connection.blocking.write(chunk, timeout: nil) } catch {
                     Output.error(error)

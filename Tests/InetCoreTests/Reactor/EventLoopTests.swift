@@ -1,4 +1,5 @@
 import Synchronization
+import InetTestSupport
 import Testing
 @testable import InetCore
 

@@ -1,17 +1,17 @@
 import Glibc
-@testable import InetCore
+package import InetCore
 
 /// A resolver that blocks until released, to show that a stalled lookup holds up nothing else.
 /// (A fake on purpose: no real DNS server can be made to stall on cue here.)
-final class StallingResolver: Resolver, @unchecked Sendable {  // safe: every access holds `condition`
+package final class StallingResolver: Resolver, @unchecked Sendable {  // safe: every access holds `condition`
     private let condition = ConditionLock()
     private var called = false
     private var released = false
-    let answer: [SocketAddress]
+    package let answer: [SocketAddress]
 
-    init(answer: [SocketAddress] = [SocketAddress(ipLiteral: "127.0.0.1", port: 0)!]) { self.answer = answer }
+    package init(answer: [SocketAddress] = [SocketAddress(ipLiteral: "127.0.0.1", port: 0)!]) { self.answer = answer }
 
-    func resolve(host: String, port: UInt16, protocol: InetProtocol) throws(InetError) -> [SocketAddress] {
+    package func resolve(host: String, port: UInt16, protocol: InetProtocol) throws(InetError) -> [SocketAddress] {
         condition.lock()
         called = true
         condition.broadcast()
@@ -20,13 +20,13 @@ final class StallingResolver: Resolver, @unchecked Sendable {  // safe: every ac
         return answer
     }
 
-    func waitUntilCalled() {
+    package func waitUntilCalled() {
         condition.lock()
         while !called { _ = condition.wait() }
         condition.unlock()
     }
 
-    func release() {
+    package func release() {
         condition.lock()
         released = true
         condition.broadcast()
