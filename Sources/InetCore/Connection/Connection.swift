@@ -14,16 +14,9 @@ public final class Connection: Sendable {
     public let `protocol`: InetProtocol
     /// The host as the connector was given it.
     public let host: String
-    /// The local address of the socket, fetched from the socket on first use (one
-    /// `getsockname`, on the loop) and kept; read it while the connection is open — after a
-    /// close that came first it is unknown and reads as the unspecified address, port 0.
-    public var localAddress: SocketAddress {
-        // Cached in the core (loop-confined); other threads hop to the loop to read it.
-        let core = self.core
-        let unknown = SocketAddress.any(remoteAddress.family, port: 0)
-        if eventLoop.inEventLoop { return core.value.localAddress ?? unknown }
-        return (try? runOnLoop(eventLoop, "localAddress") { .success(core.value.localAddress ?? unknown) }) ?? unknown
-    }
+    /// The local address of the socket, recorded when the connection was made (connect or
+    /// accept), so any thread reads it without a hop or a syscall.
+    public let localAddress: SocketAddress
     /// The peer's address.
     public let remoteAddress: SocketAddress
     /// The default timeout of reads and writes (`nil`: none).
@@ -38,6 +31,7 @@ public final class Connection: Sendable {
         self.protocol = core.proto
         self.host = host
         self.remoteAddress = core.remoteAddress ?? .any(.ipv4, port: 0)
+        self.localAddress = core.localAddress ?? .any(remoteAddress.family, port: 0)
         self.ioTimeout = ioTimeout
         self.tls = core.tls.map(TLSInfo.init)
     }

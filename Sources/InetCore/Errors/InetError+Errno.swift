@@ -17,8 +17,11 @@ extension InetErrorCode {
         case EADDRNOTAVAIL: self = .addressNotAvailable
         case ENETDOWN: self = .networkDown
         case ENETUNREACH: self = .networkUnreachable
-        case ECONNABORTED: self = .connectionAborted
-        case ECONNRESET, EPIPE: self = .connectionReset
+        // EPIPE: a send on a connection the peer already tore down (writes after our own
+        // shutdown(.output) are refused before the kernel sees them). Winsock reports that as
+        // WSAECONNABORTED, so ported code sees 10053, not the reset's 10054.
+        case ECONNABORTED, EPIPE: self = .connectionAborted
+        case ECONNRESET: self = .connectionReset
         case ENOBUFS, ENOMEM: self = .noBufferSpace
         case ENOTCONN: self = .notConnected
         case ESHUTDOWN: self = .alreadyShutdown

@@ -94,11 +94,9 @@ public final class EventConnection: @unchecked Sendable {
         dispatcher.finish()
     }
 
-    /// The connected connection's addresses and TLS facts, once connected.
-    public var connection: Connection? {
-        let dispatcher = self.dispatcher
-        return try? runOnLoop(eventLoop, "connection") { .success(dispatcher.connection) }
-    }
+    /// The connected connection's addresses and TLS facts, once connected (recorded at connect
+    /// or accept; any thread, no hop).
+    public var connection: Connection? { dispatcher.recorded.withLock { $0 } }
 }
 
 extension Connector {

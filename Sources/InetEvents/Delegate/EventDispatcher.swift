@@ -16,6 +16,8 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
     /// failed connect), so the loop can deliver to it even if the application let it go.
     @exclusivity(unchecked) var owner: EventConnection?
     @exclusivity(unchecked) var connection: Connection?
+    /// The connection as any thread may read it (`EventConnection.connection`), set once.
+    let recorded = Locked<Connection?>(nil)
 
     /// Delivery is on (enableEvents/disableEvents); a disconnect turns it off.
     @exclusivity(unchecked) var enabled = true
@@ -41,6 +43,7 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
         switch result {
         case .success(let connection):
             self.connection = connection
+            recorded.withLock { $0 = connection }
             connection.attachEventSink(self)
             connectDue = true
             writeDue = true  // the write event fires once right after a successful connect

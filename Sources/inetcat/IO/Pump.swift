@@ -6,7 +6,8 @@ import Synchronization
 enum Pump {
     /// stdin → connection on a worker thread; after stdin ends, half-close (TCP).
     /// connection → stdout on the calling thread until the peer closes (TCP), or, for UDP, until
-    /// stdin has ended and no datagram came for `idle`.
+    /// stdin has ended and no datagram came for `idle`. TCP ends when both directions are done: a
+    /// peer that half-closes first still receives all of stdin.
     static func run(_ connection: Connection, udpIdle idle: Duration) throws(InetError) {
         let stdinDone = StdinState()
         try WorkerThread.start {
@@ -16,7 +17,7 @@ enum Pump {
                     exit(1)
                 }
             }
-            stdinDone.finish()
+            defer { stdinDone.finish() }
             if connection.protocol == .tcp {
                 do throws(InetError) { try connection.blocking.shutdown(.output) } catch where error.code == .connectionClosed {
                     // The peer went first; the reader reports what happened.
@@ -35,7 +36,10 @@ enum Pump {
                 }
             } else {
                 chunk = try connection.blocking.read()
-                if chunk.isEmpty { return }
+                if chunk.isEmpty {
+                    stdinDone.waitUntilFinished()  // the peer is done sending; we may not be
+                    return
+                }
             }
             if !Output.writeAll(1, chunk) { return }
         }
@@ -52,9 +56,22 @@ enum Pump {
     }
 }
 
-/// Whether stdin has ended, shared between the stdin thread and the reader.
+/// Whether stdin has ended (and its bytes and FIN were handed over), shared between the stdin
+/// thread and the reader.
 final class StdinState: Sendable {
     private let done = Atomic<Bool>(false)
-    func finish() { done.store(true, ordering: .releasing) }
+    private let changed = ConditionLock()
+    func finish() {
+        changed.lock()
+        done.store(true, ordering: .releasing)
+        changed.broadcast()
+        changed.unlock()
+    }
     var isFinished: Bool { done.load(ordering: .acquiring) }
+    /// Blocks until ``finish()``.
+    func waitUntilFinished() {
+        changed.lock()
+        while !isFinished { _ = changed.wait() }
+        changed.unlock()
+    }
 }

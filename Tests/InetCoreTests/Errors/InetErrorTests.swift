@@ -27,7 +27,7 @@ import Testing
         #expect(InetErrorCode(errno: EADDRNOTAVAIL) == .addressNotAvailable)
         #expect(InetErrorCode(errno: EMFILE) == .tooManyOpenFiles)
         #expect(InetErrorCode(errno: ECONNRESET) == .connectionReset)
-        #expect(InetErrorCode(errno: EPIPE) == .connectionReset)
+        #expect(InetErrorCode(errno: EPIPE) == .connectionAborted)  // WSAECONNABORTED, as Winsock reports it
         #expect(InetErrorCode(errno: EAGAIN) == .wouldBlock)
         #expect(InetErrorCode(errno: EHOSTUNREACH) == .hostUnreachable)
         #expect(InetErrorCode(errno: ENETUNREACH) == .networkUnreachable)

@@ -21,6 +21,27 @@ import Testing
         #expect(Self.matches(cat.stderrText, #"^connected: local=127\.0\.0\.1:[0-9]+ remote=127\.0\.0\.1:\#(port)\n$"#), "\(cat.stderrText)")
     }
 
+    /// A peer that half-closes first (its stdin is empty) still receives all of ours: ~14.6 MiB from
+    /// a file, byte for byte. (Before the fix 256 KiB arrived and the sender exited.)
+    @Test func sendsAllOfStdinToAPeerThatHalfClosedFirst() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("inetcat-halfclose-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("in").path, output = dir.appendingPathComponent("out").path
+        let bytes = (0..<16).flatMap { TestSupport.pattern(900 << 10, seed: UInt64($0)) } + TestSupport.pattern(1 << 19, seed: 99)
+        try Data(bytes).write(to: URL(fileURLWithPath: input))
+        let server = try Peer(["sh", "-c", "exec \(Self.inetcat) --listen --bind 127.0.0.1 -v 0 > \(output) < /dev/null"])
+        defer { server.stop() }
+        let line = try server.waitForStderr(containing: "listening: ")
+        let port = String(line.split(separator: ":").last!)
+        let client = try Peer(["sh", "-c", "exec \(Self.inetcat) 127.0.0.1 \(port) < \(input)"])
+        #expect(try client.finish() == 0, "\(client.stderrText)")
+        #expect(try server.finish() == 0, "\(server.stderrText)")
+        let received = try [UInt8](Data(contentsOf: URL(fileURLWithPath: output)))
+        #expect(received.count == bytes.count)
+        #expect(received == bytes)
+    }
+
     @Test func listenEchoServesNetcat() throws {
         let server = try Peer([Self.inetcat, "--listen", "--bind", "127.0.0.1", "--echo", "-v", "0"])
         defer { server.stop() }
