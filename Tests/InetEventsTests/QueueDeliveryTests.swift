@@ -30,4 +30,49 @@ import InetEvents
         #expect(!overlapped.withLock { $0 }, "two callbacks overlapped")
         try client.close()
     }
+
+    /// A read event already handed to the (blocked) queue when `disableEvents()` returns is not
+    /// delivered; after `enableEvents()` the read fires again. And once `close()` returns from
+    /// another thread, no callback runs, even one that was queued.
+    @Test func disableAndCloseHoldOnTheQueueToo() async throws {
+        let listener = try Listener(address: "127.0.0.1", port: 0)
+        let queue = DispatchQueue(label: "inet.test.gate")
+        let log = EventLog()
+        let client = try Connector(host: "127.0.0.1", port: Int(listener.localAddress.port)).connect(delegate: log, queue: queue)
+        let server = try await listener.accept()
+        log.wait { $0.contains(.write) }
+        // Hold the queue, then make a read event due: the loop hands it to the queue, behind the
+        // blocker. The loop has seen the bytes once the connection says input may be waiting.
+        let blocker = ConditionLock(), released = Locked(false)
+        queue.async {
+            blocker.lock()
+            while !released.withLock({ $0 }) { _ = blocker.wait() }
+            blocker.unlock()
+        }
+        try await server.write("x")
+        let connection = try #require(client.connection)
+        let loop = connection.eventLoop
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline,
+              !(try runOnLoop(loop, "probe") { .success(connection.mayHaveInputOnLoop) }) {
+            await Task.yield()
+        }
+        try client.disableEvents()
+        blocker.lock()
+        released.withLock { $0 = true }
+        blocker.broadcast()
+        blocker.unlock()
+        queue.sync {}  // whatever was queued has had its turn
+        #expect(!log.all.contains(.read), "a read event was delivered after disableEvents() returned")
+        try client.enableEvents()
+        #expect(log.wait { $0.contains(.read) }.contains(.read))  // re-fired: the byte is waiting
+        try client.close()
+        queue.sync {}
+        let count = log.all.count
+        try await server.write("more")
+        try await server.close()
+        try runOnLoop(loop, "barrier") { .success(()) }  // the loop has run since
+        queue.sync {}
+        #expect(log.all.count == count, "an event was delivered after close() returned")
+    }
 }

@@ -71,22 +71,30 @@ public final class EventConnection: @unchecked Sendable {
     public func disableEvents() throws(InetError) {
         let dispatcher = self.dispatcher
         try runOnLoop(eventLoop, "disableEvents") { dispatcher.setEnabled(false); return .success(()) }
+        // A callback already handed to the delegate's queue is dropped, or has returned.
+        dispatcher.gate?.shut(wait: !eventLoop.inEventLoop)
     }
 
     /// Resumes event delivery, re-firing a read event when data is waiting.
     public func enableEvents() throws(InetError) {
         let dispatcher = self.dispatcher
+        dispatcher.gate?.reopen()
         try runOnLoop(eventLoop, "enableEvents") { dispatcher.setEnabled(true); return .success(()) }
     }
 
     /// Closes the connection (queued bytes are still sent). No event follows a local close.
     public func close() throws(InetError) {
-        if eventLoop.inEventLoop { return Self.close(dispatcher) }
+        if eventLoop.inEventLoop {
+            Self.close(dispatcher)
+            dispatcher.gate?.shut(wait: false)
+            return
+        }
         let dispatcher = self.dispatcher
         try runOnLoop(eventLoop, "close") {
             Self.close(dispatcher)
             return .success(())
         }
+        dispatcher.gate?.shut(wait: true)
     }
 
     private static func close(_ dispatcher: EventDispatcher) {
@@ -105,10 +113,10 @@ extension Connector {
     /// gets the connect event — with the error on failure — and then read, write and disconnect
     /// events, on the connection's loop thread, or on `queue` when given (still one at a time,
     /// in order). Bad input throws here, before any socket.
-    public func connect(delegate: any ConnectionDelegate, queue: DispatchQueue? = nil) throws(InetError) -> EventConnection {
+    public func connect(delegate: sending any ConnectionDelegate, queue: DispatchQueue? = nil) throws(InetError) -> EventConnection {
         let dispatcher = EventDispatcher()
         dispatcher.delegate = delegate
-        dispatcher.queue = queue
+        dispatcher.deliver(on: queue)
         let loop = try startConnect { result in dispatcher.connected(result) }
         let handle = EventConnection(eventLoop: loop, dispatcher: dispatcher)
         dispatcher.loop = loop

@@ -19,62 +19,103 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
     /// The connection as any thread may read it (`EventConnection.connection`), set once.
     let recorded = Locked<Connection?>(nil)
 
-    /// Delivery is on (enableEvents/disableEvents); a disconnect turns it off.
-    @exclusivity(unchecked) var enabled = true
-    /// The connection ended locally or the connect failed: nothing more is delivered.
-    @exclusivity(unchecked) var finished = false
-    /// A read event may fire (the app has read since the last one).
-    @exclusivity(unchecked) var readArmed = true
-    /// A write event fires at the next writability (a write would block or was partial).
-    @exclusivity(unchecked) var writeArmed = false
+    /// Whether events are delivered: the state a connection's delivery is in.
+    enum Lifecycle {
+        /// Delivering (enableEvents).
+        case enabled
+        /// Held back (disableEvents, or after a disconnect); a read re-fires on enable.
+        case disabled
+        /// Ended for good: local close or failed connect. No outgoing edge.
+        case finished
+    }
 
-    // Due events as flags (cheap to test on every pump), with the rare errors beside them.
-    @exclusivity(unchecked) private var connectDue = false
-    @exclusivity(unchecked) private var connectError: InetError?
-    @exclusivity(unchecked) private var readDue = false
-    @exclusivity(unchecked) private var writeDue = false
-    @exclusivity(unchecked) private var disconnectDue = false
-    @exclusivity(unchecked) private var disconnectError: InetError?
-    @exclusivity(unchecked) private var delivering = false
+    /// Whether a read event may fire, per the re-arm rule.
+    enum ReadInterest {
+        /// The next readable edge makes a read event due.
+        case armed
+        /// A read event is due.
+        case due
+        /// One was delivered; the app has not read since.
+        case disarmed
+    }
+
+    /// Whether a write event may fire.
+    enum WriteInterest {
+        /// No write event until a write would block or is partial.
+        case idle
+        /// The next writable edge makes a write event due.
+        case armed
+        /// A write event is due.
+        case due
+    }
+
+    /// What the connect and disconnect reports are doing.
+    enum Report {
+        case none
+        case due(InetError?)
+        case delivered
+    }
+
+    /// Whether a callback runs now.
+    enum Delivery {
+        /// None: `pump` may deliver.
+        case idle
+        /// A callback runs on the loop thread (a nested `pump` returns at once).
+        case delivering
+        /// A callback was handed to the caller's queue; the loop waits for it to come back.
+        case onQueue
+    }
+
+    @exclusivity(unchecked) private(set) var lifecycle = Lifecycle.enabled
+    @exclusivity(unchecked) private var read = ReadInterest.armed
+    @exclusivity(unchecked) private var write = WriteInterest.idle
+    @exclusivity(unchecked) private var connect = Report.none
+    @exclusivity(unchecked) private var disconnect = Report.none
+    @exclusivity(unchecked) private var delivery = Delivery.idle
+    /// With a caller-named queue: the gate every queued callback passes (see `QueueGate`).
+    private(set) var gate: QueueGate?
+
+    var finished: Bool { if case .finished = lifecycle { true } else { false } }
 
     // MARK: from the connect
 
     func connected(_ result: Result<Connection, InetError>) {
+        guard case .none = connect else { return assertionFailure("connected twice") }
         switch result {
         case .success(let connection):
             self.connection = connection
             recorded.withLock { $0 = connection }
             connection.attachEventSink(self)
-            connectDue = true
-            writeDue = true  // the write event fires once right after a successful connect
-            if connection.mayHaveInputOnLoop { readDue = true }
+            connect = .due(nil)
+            write = .due  // the write event fires once right after a successful connect
+            if connection.mayHaveInputOnLoop { read = .due }
         case .failure(let error):
-            connectDue = true
-            connectError = error
+            connect = .due(error)
         }
         pump()
+    }
+
+    /// Names the queue callbacks run on (before the connect starts).
+    func deliver(on queue: DispatchQueue?) {
+        self.queue = queue
+        gate = queue.map { _ in QueueGate() }
     }
 
     // MARK: from the connection (loop thread)
 
     override func connectionReadable() {
-        if readArmed { readDue = true }
+        if case .armed = read { read = .due }
         pump()
     }
 
     override func connectionWritable() {
-        if writeArmed {
-            writeArmed = false
-            writeDue = true
-        }
+        if case .armed = write { write = .due }
         pump()
     }
 
     override func connectionPeerClosed(_ error: InetError?) {
-        if !disconnectDue {
-            disconnectDue = true
-            disconnectError = error
-        }
+        guard case .none = disconnect else { return }
+        disconnect = .due(error)
         pump()
     }
 
@@ -83,13 +124,13 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
     func didRead(_ result: TryReadResult, requested: Int) {
         switch result {
         case .bytes(let n) where n > 0:
-            readArmed = true
-            if connection?.mayHaveMoreInputOnLoop(afterReading: n, of: requested) == true { readDue = true }
+            read = .armed
+            if connection?.mayHaveMoreInputOnLoop(afterReading: n, of: requested) == true { read = .due }
             pump()
         case .wouldBlock:
             // Nothing was there (TLS: only records that carry no data, such as session tickets):
             // the next arrival fires a read event.
-            readArmed = true
+            if case .disarmed = read { read = .armed }
         case .bytes, .endOfStream:
             break
         }
@@ -97,26 +138,26 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
 
     func didWrite(_ result: TryWriteResult, offered: Int) {
         switch result {
-        case .wouldBlock: writeArmed = true
-        case .wrote(let n) where n < offered: writeArmed = true
+        case .wouldBlock: write = .armed
+        case .wrote(let n) where n < offered: write = .armed
         case .wrote: break
         }
     }
 
     func setEnabled(_ on: Bool) {
-        enabled = on
-        guard on, !finished else { return }
-        // Re-fire a read when data is waiting.
-        if connection?.hasInputWaitingOnLoop == true {
-            readArmed = true
-            readDue = true
+        switch lifecycle {
+        case .finished: return
+        case .enabled, .disabled: lifecycle = on ? .enabled : .disabled
         }
+        guard on else { return }
+        // Re-fire a read when data is waiting.
+        if connection?.hasInputWaitingOnLoop == true { read = .due }
         pump()
     }
 
     /// Ends delivery for good and lets the handle go.
     func finish() {
-        finished = true
+        lifecycle = .finished
         owner = nil
         delegate = nil
     }
@@ -125,85 +166,73 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
 
     /// One event to deliver.
     private enum Due {
-        case connect
+        case connect(InetError?)
         case write
         case read
-        case disconnect
+        case disconnect(InetError?)
     }
 
-    /// Delivers due events in order (connect, write, read, disconnect), one at a time. Called
-    /// again from inside a callback it returns at once; the outer loop delivers what came due.
-    /// On the loop thread this is a direct call per event: no closure, no allocation.
+    /// The next event by the delivery order (connect, write, read, disconnect), taken out of its
+    /// state; nil when none is due or delivery is held back.
+    private func takeDue() -> Due? {
+        if case .due(let error) = connect {
+            connect = .delivered
+            if error != nil { finish() }  // nothing follows a failed connect
+            return .connect(error)
+        }
+        guard case .enabled = lifecycle else { return nil }
+        if case .due = write {
+            // Before reads: the write event right after connect comes second, as the original
+            // says; later ones fire at most once per would-block, so reads cannot starve.
+            write = .idle
+            return .write
+        }
+        if case .due = read {
+            read = .disarmed
+            return .read
+        }
+        if case .due(let error) = disconnect {
+            disconnect = .delivered
+            lifecycle = .disabled  // a disconnect disables events
+            return .disconnect(error)
+        }
+        return nil
+    }
+
+    /// Delivers due events in order, one at a time. Called again from inside a callback it
+    /// returns at once; the outer loop delivers what came due. On the loop thread this is a
+    /// direct call per event: no closure, no allocation.
     func pump() {
-        guard !delivering else { return }
-        delivering = true
-        var handedOff = false
-        defer { if !handedOff { delivering = false } }
-        while !finished, let delegate, let owner {
-            let event: Due
-            if connectDue {
-                connectDue = false
-                if connectError != nil { finish() }  // nothing follows a failed connect
-                event = .connect
-            } else if !enabled {
-                return
-            } else if writeDue {
-                // Before reads: the write event right after connect comes second, as the original
-                // says; later ones fire at most once per would-block, so reads cannot starve.
-                writeDue = false
-                event = .write
-            } else if readDue {
-                readDue = false
-                readArmed = false
-                event = .read
-            } else if disconnectDue {
-                disconnectDue = false
-                enabled = false  // a disconnect disables events
-                event = .disconnect
-            } else {
-                return
-            }
-            guard let queue, let loop else {
-                deliver(event, to: delegate, owner)
+        guard case .idle = delivery else { return }
+        delivery = .delivering
+        while let delegate, let owner, !finished, let event = takeDue() {
+            guard let queue, let loop, let gate else {
+                Self.call(event, delegate, owner)
                 continue
             }
-            // On the caller's queue: the next event waits until this callback has returned.
-            handedOff = true
+            // On the caller's queue: the next event waits until this callback has returned,
+            // and the gate drops it if events were disabled or closed since it was handed over.
+            delivery = .onQueue
             let handed = UncheckedPair(delegate: delegate, owner: owner)
-            let (connectError, disconnectError) = (self.connectError, self.disconnectError)
-            resumeAfterQueue(queue, loop) {
-                Self.call(event, handed.delegate, handed.owner, connectError, disconnectError)
+            let me = UnsafeTransfer(self)
+            queue.async {
+                gate.pass { Self.call(event, handed.delegate, handed.owner) }
+                loop.execute {
+                    me.value.delivery = .idle
+                    me.value.pump()
+                }
             }
             return
         }
+        delivery = .idle
     }
 
-    private func deliver(_ event: Due, to delegate: any ConnectionDelegate, _ owner: EventConnection) {
+    private static func call(_ event: Due, _ delegate: any ConnectionDelegate, _ owner: EventConnection) {
         switch event {
+        case .connect(let error): delegate.connectionDidConnect(owner, error: error)
         case .write: delegate.connectionCanWrite(owner)
         case .read: delegate.connectionCanRead(owner)
-        case .connect, .disconnect: Self.call(event, delegate, owner, connectError, disconnectError)
-        }
-    }
-
-    private static func call(_ event: Due, _ delegate: any ConnectionDelegate, _ owner: EventConnection,
-                             _ connectError: InetError?, _ disconnectError: InetError?) {
-        switch event {
-        case .connect: delegate.connectionDidConnect(owner, error: connectError)
-        case .write: delegate.connectionCanWrite(owner)
-        case .read: delegate.connectionCanRead(owner)
-        case .disconnect: delegate.connectionDidDisconnect(owner, error: disconnectError)
-        }
-    }
-
-    private func resumeAfterQueue(_ queue: DispatchQueue, _ loop: EventLoop, _ call: @escaping @Sendable () -> Void) {
-        let me = self
-        queue.async {
-            call()
-            loop.execute {
-                me.delivering = false
-                me.pump()
-            }
+        case .disconnect(let error): delegate.connectionDidDisconnect(owner, error: error)
         }
     }
 }
