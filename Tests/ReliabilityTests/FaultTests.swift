@@ -83,7 +83,7 @@ import InetEvents
 
     @Test func peerResetMidStream() async throws {
         let group = try Self.singleLoop()
-        defer { try? group.shutdown() }
+        defer { try? group.shutdownFromDefer() }
         let peer = try RawPeer()
         let connection = try await Self.connector(peer.port, group).connect()
         peer.acceptClient()
@@ -97,7 +97,7 @@ import InetEvents
 
     @Test func peerHalfCloses() async throws {
         let group = try Self.singleLoop()
-        defer { try? group.shutdown() }
+        defer { try? group.shutdownFromDefer() }
         let peer = try RawPeer()
         let connection = try await Self.connector(peer.port, group).connect()
         peer.acceptClient()
@@ -118,7 +118,7 @@ import InetEvents
 
     @Test func peerStopsReading() async throws {
         let group = try Self.singleLoop()
-        defer { try? group.shutdown() }
+        defer { try? group.shutdownFromDefer() }
         let peer = try RawPeer()
         var connector = Self.connector(peer.port, group)
         connector.writeBufferLimit = 256 * 1024
@@ -146,7 +146,7 @@ import InetEvents
 
     @Test func tooManyOpenFilesThenRecovery() async throws {
         let group = try Self.singleLoop()
-        defer { try? group.shutdown() }
+        defer { try? group.shutdownFromDefer() }
         let (socat, port) = try Socat.listen("TCP-LISTEN:0,bind=127.0.0.1,fork,reuseaddr", "PIPE")
         defer { socat.stop() }
         let open = ProcessFacts.openDescriptors
@@ -181,7 +181,7 @@ import InetEvents
 
     @Test func tlsPeerSendsGarbage() async throws {
         let group = try Self.singleLoop()
-        defer { try? group.shutdown() }
+        defer { try? group.shutdownFromDefer() }
         let (peer, attempt) = try Self.secureConnectToRawPeer(group)  // the ClientHello
         peer.send(Array("HTTP/1.1 400 Bad Request\r\n\r\nthis is not TLS at all".utf8))
         await #expect { _ = try await attempt.value } throws: { error in
@@ -193,7 +193,7 @@ import InetEvents
 
     @Test func tlsPeerClosesMidHandshake() async throws {
         let group = try Self.singleLoop()
-        defer { try? group.shutdown() }
+        defer { try? group.shutdownFromDefer() }
         let (peer, attempt) = try Self.secureConnectToRawPeer(group)
         peer.closeClient()
         await #expect { _ = try await attempt.value } throws: { error in
@@ -207,7 +207,7 @@ import InetEvents
     /// crash, and the loop goes on.
     @Test func delegateClosesInsideItsCallback() async throws {
         let group = try Self.singleLoop()
-        defer { try? group.shutdown() }
+        defer { try? group.shutdownFromDefer() }
         let (socat, port) = try Socat.listen("TCP-LISTEN:0,bind=127.0.0.1", "PIPE")
         defer { socat.stop() }
         final class Closer: ConnectionDelegate, @unchecked Sendable {  // safe: events on the loop; `events` locked
@@ -256,7 +256,7 @@ import InetEvents
                     }
                 }
             }
-            try group.shutdown()  // returns once every loop stopped: waiters failed, sockets closed
+            try await group.shutdown()  // returns once every loop stopped: waiters failed, sockets closed
             try await tasks.waitForAll()
         }
         #expect(outcomes.withLock { $0 } == Array(repeating: .eventLoopShutdown, count: 50))
@@ -270,7 +270,7 @@ import InetEvents
     /// a round trip while that connect waits.
     @Test func connectTimeoutWhileTheLoopServesOthers() async throws {
         let group = try Self.singleLoop()
-        defer { try? group.shutdown() }
+        defer { try? group.shutdownFromDefer() }
         let full = try BlackHole()
         let connector = Self.connector(full.port, group, timeout: .seconds(1))
         let start = ContinuousClock.now
@@ -283,7 +283,7 @@ import InetEvents
 
     @Test func refusedThenServes() async throws {
         let group = try Self.singleLoop()
-        defer { try? group.shutdown() }
+        defer { try? group.shutdownFromDefer() }
         let closed = try ClosedPort()
         await #expect { _ = try await Self.connector(closed.port, group).connect() } throws: {
             ($0 as? InetError)?.code == .connectionRefused
@@ -295,7 +295,7 @@ import InetEvents
     /// the loop goes on serving.
     @Test func dnsFailureThenServes() async throws {
         let group = try Self.singleLoop()
-        defer { try? group.shutdown() }
+        defer { try? group.shutdownFromDefer() }
         var connector = Self.connector(80, group, timeout: .seconds(5))
         connector.host = "no-such-host.invalid"
         await #expect { _ = try await connector.connect() } throws: { error in

@@ -44,9 +44,36 @@ public final class EventLoopGroup: Sendable {
     }
 
     /// Stops every loop: sockets they own are closed and every waiter fails with
+    /// `eventLoopShutdown`. Suspends (no thread blocked) until the loop threads end. Idempotent.
+    /// Called from a task running on one of the group's own loops, refused with `wouldDeadlock`.
+    public func shutdown() async throws(InetError) {
+        if let current = EventLoop.current, loops.contains(where: { $0 === current }) {
+            throw InetError(.wouldDeadlock, "shutdown() called on one of the group's own loop threads")
+        }
+        let result: Result<Void, InetError> = await withCheckedContinuation { continuation in
+            do throws(InetError) {
+                // The joins block, so they run on a thread of their own.
+                try spawnThread(name: "inet-shutdown", detached: true) {
+                    continuation.resume(returning: Result { () throws(InetError) in try self.shutdownBlocking() })
+                }
+            } catch {
+                continuation.resume(returning: .failure(error))
+            }
+        }
+        try result.get()
+    }
+
+    /// Stops every loop: sockets they own are closed and every waiter fails with
     /// `eventLoopShutdown`. Blocks until the loop threads end. Idempotent.
     /// Calling it on one of the group's own loop threads is refused with `wouldDeadlock`.
-    public func shutdown() throws(InetError) {
+    /// In async code use the `async` form, which does not block a thread of the pool.
+    @available(*, noasync, message: "blocks the thread; use 'await shutdown()' in async code")
+    public func shutdown() throws(InetError) { try shutdownBlocking() }
+
+    /// The blocking shutdown for a test's `defer`, where `await` cannot be written (package only).
+    package func shutdownFromDefer() throws(InetError) { try shutdownBlocking() }
+
+    private func shutdownBlocking() throws(InetError) {
         if let current = EventLoop.current, loops.contains(where: { $0 === current }) {
             throw InetError(.wouldDeadlock, "shutdown() called on one of the group's own loop threads")
         }

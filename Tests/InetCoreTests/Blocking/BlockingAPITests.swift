@@ -61,7 +61,7 @@ import Testing
 
     @Test func blockingCallsOnALoopThreadFailWithWouldDeadlock() throws {
         let group = try EventLoopGroup(loopCount: 1)
-        defer { try? group.shutdown() }
+        defer { try? group.shutdownFromDefer() }
         let outcome = Locked<InetErrorCode?>(nil)
         let done = ConditionLock()
         var finished = false

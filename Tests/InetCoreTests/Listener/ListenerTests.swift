@@ -55,7 +55,7 @@ import Testing
 
     @Test func acceptedConnectionsSpreadOverTheGroupsLoops() async throws {
         let group = try EventLoopGroup(loopCount: 2)
-        defer { try? group.shutdown() }
+        defer { try? group.shutdownFromDefer() }
         let listener = try Listener(address: "127.0.0.1", port: 0, group: group)
         var clients: [Connection] = []
         var loops = Set<ObjectIdentifier>()

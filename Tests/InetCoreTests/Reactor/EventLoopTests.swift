@@ -6,7 +6,7 @@ import Testing
 @Suite struct EventLoopTests {
     @Test func tasksRunInOrderOnTheLoopThread() async throws {
         let group = try EventLoopGroup(loopCount: 1)
-        defer { try? group.shutdown() }
+        defer { try? group.shutdownFromDefer() }
         let loop = group.loops[0]
         let order = Locked<[Int]>([])
         let allOnLoop = Atomic<Bool>(true)
@@ -26,7 +26,7 @@ import Testing
 
     @Test func timersFireInDeadlineOrderAndCancelledOnesNever() async throws {
         let group = try EventLoopGroup(loopCount: 1)
-        defer { try? group.shutdown() }
+        defer { try? group.shutdownFromDefer() }
         let loop = group.loops[0]
         let fired = Locked<[String]>([])
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
@@ -50,7 +50,7 @@ import Testing
     @Test func aStalledResolverDoesNotDelayAnotherConnectionsIO() async throws {
         // One loop only: if resolution ran on it, the echo below could not happen.
         let group = try EventLoopGroup(loopCount: 1)
-        defer { try? group.shutdown() }
+        defer { try? group.shutdownFromDefer() }
         let listener = try Listener(address: "127.0.0.1", port: 0, group: group)
         let port = Int(listener.localAddress.port)
         let stalled = StallingResolver(answer: [SocketAddress(ipLiteral: "127.0.0.1", port: 0)!])
@@ -87,7 +87,7 @@ import Testing
         let pendingRead = Task { try await client.read(timeout: .seconds(30)) }
         let pendingAccept = Task { try await listener.accept() }
         await Task.yield()
-        try group.shutdown()
+        try await group.shutdown()
         await #expect { _ = try await pendingRead.value } throws: { ($0 as? InetError)?.code == .eventLoopShutdown }
         await #expect { _ = try await pendingAccept.value } throws: {
             [.eventLoopShutdown, .connectionClosed].contains(($0 as? InetError)?.code)
@@ -95,6 +95,6 @@ import Testing
         await #expect { try await client.write("after") } throws: { ($0 as? InetError)?.code == .eventLoopShutdown }
         await #expect { _ = try await connector.connect() } throws: { ($0 as? InetError)?.code == .eventLoopShutdown }
         await #expect { _ = try await server.read() } throws: { ($0 as? InetError)?.code == .eventLoopShutdown }
-        try group.shutdown()  // idempotent
+        try await group.shutdown()  // idempotent
     }
 }
