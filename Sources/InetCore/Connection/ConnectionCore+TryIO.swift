@@ -119,22 +119,9 @@ extension ConnectionCore {
             return .wrote(bytes.count)
         }
         guard writeQueue.isEmpty, writable, let fd = descriptor?.raw else { return .wouldBlock }
-        let result: IOResult
-        do throws(InetError) {
-            result = try Syscall.send(fd, bytes, "write to \(remoteDescription)", host: host)
-        } catch {
-            if !isDatagram { fail(error) }
-            throw error
-        }
-        switch result {
-        case .processed(let sent):
-            // A partial stream write means the send buffer is full: the kernel raises an
-            // EPOLLOUT edge when room frees (see `handle`).
-            if sent < bytes.count, !isDatagram { writable = false }
-            return .wrote(sent)
-        case .wouldBlock, .endOfStream:
-            writable = false
-            return .wouldBlock
-        }
+        // A partial stream write means the send buffer is full: the kernel raises an EPOLLOUT
+        // edge when room frees (see `handle`).
+        guard let sent = try sendNow(fd, bytes) else { return .wouldBlock }
+        return .wrote(sent)
     }
 }

@@ -244,28 +244,42 @@ final class ConnectionCore {
         if bytes.isEmpty, !isDatagram { return .success(()) }
         guard let fd = descriptor?.raw else { return .failure(InetError(.connectionClosed, "connection closed")) }
         if writeQueue.isEmpty, writable {
-            let result: IOResult
+            let sent: Int?
             do throws(InetError) {
-                result = try bytes.withRawBytes { raw throws(InetError) in
-                    try Syscall.send(fd, raw, "write to \(remoteDescription)", host: host)
-                }
+                sent = try bytes.withRawBytes { raw throws(InetError) in try sendNow(fd, raw) }
             } catch {
-                if !isDatagram { fail(error) }
                 return .failure(error)
             }
-            switch result {
-            case .processed(let sent) where sent == bytes.count:
-                return .success(())
-            case .processed(let sent):
+            if let sent {
+                if sent == bytes.count { return .success(()) }
                 writeQueue.append(bytes, from: sent)  // partial: the rest waits for room
-                flushWrites()
                 return .success(())
-            case .wouldBlock, .endOfStream:
-                writable = false
             }
         }
         writeQueue.append(bytes)
         return .success(())
+    }
+
+    /// The one direct send (nothing queued, the socket writable), for queued writes and the
+    /// event layer's non-blocking ones alike: the bytes the kernel took, or nil on would-block.
+    /// A partial stream write or would-block clears `writable` (the next EPOLLOUT edge sets it);
+    /// a failure fails a stream connection.
+    func sendNow(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(InetError) -> Int? {
+        let result: IOResult
+        do throws(InetError) {
+            result = try Syscall.send(fd, bytes, "write to \(remoteDescription)", host: host)
+        } catch {
+            if !isDatagram { fail(error) }
+            throw error
+        }
+        switch result {
+        case .processed(let sent):
+            if sent < bytes.count, !isDatagram { writable = false }
+            return sent
+        case .wouldBlock, .endOfStream:
+            writable = false
+            return nil
+        }
     }
 
     func flushWrites() {
