@@ -122,10 +122,10 @@ final class ConnectOperation {
     // MARK: machine actions
 
     private func apply(_ actions: [HappyEyeballs.Action]) {
-        queuedActions += actions
-        guard !applying else { return }
+        guard !applying else { return queuedActions += actions }
         applying = true
         defer { applying = false }
+        for action in actions { perform(action) }
         var next = 0
         while next < queuedActions.count {
             let action = queuedActions[next]

@@ -149,7 +149,9 @@ struct HappyEyeballs {
 
     private mutating func startNext(inFlight: [Int], next: Int) -> [Action] {
         let more = next + 1 < addressCount
-        phase = .connecting(inFlight: inFlight + [next], next: next + 1, staggerArmed: more)
+        var started = inFlight
+        started.append(next)  // one allocation (a literal plus `+` would make two)
+        phase = .connecting(inFlight: started, next: next + 1, staggerArmed: more)
         return more ? [.startAttempt(next), .armStagger] : [.startAttempt(next)]
     }
 

@@ -104,7 +104,7 @@ public final class EventConnection: @unchecked Sendable {
 
     /// The connected connection's addresses and TLS facts, once connected (recorded at connect
     /// or accept; any thread, no hop).
-    public var connection: Connection? { dispatcher.recorded.withLock { $0 } }
+    public var connection: Connection? { dispatcher.recorded }
 }
 
 extension Connector {

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 import InetCore
 
 /// Turns a connection's readiness into delegate events by the original API's rules.
@@ -16,8 +17,22 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
     /// failed connect), so the loop can deliver to it even if the application let it go.
     @exclusivity(unchecked) var owner: EventConnection?
     @exclusivity(unchecked) var connection: Connection?
-    /// The connection as any thread may read it (`EventConnection.connection`), set once.
-    let recorded = Locked<Connection?>(nil)
+    /// The connection as any thread may read it (`EventConnection.connection`): set once, on
+    /// the loop, as a retained pointer published with release ordering (an atomic word rather
+    /// than a lock: no allocation per connect).
+    private let recordedBits = Atomic<UInt>(0)
+
+    /// The recorded connection, from any thread.
+    var recorded: Connection? {
+        let bits = recordedBits.load(ordering: .acquiring)
+        guard bits != 0, let raw = UnsafeRawPointer(bitPattern: bits) else { return nil }
+        return Unmanaged<Connection>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    deinit {
+        let bits = recordedBits.load(ordering: .acquiring)
+        if let raw = UnsafeRawPointer(bitPattern: bits) { Unmanaged<Connection>.fromOpaque(raw).release() }
+    }
 
     /// Whether events are delivered: the state a connection's delivery is in.
     enum Lifecycle {
@@ -84,7 +99,7 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
         switch result {
         case .success(let connection):
             self.connection = connection
-            recorded.withLock { $0 = connection }
+            recordedBits.store(UInt(bitPattern: Unmanaged.passRetained(connection).toOpaque()), ordering: .releasing)
             connection.attachEventSink(self)
             connect = .due(nil)
             write = .due  // the write event fires once right after a successful connect
