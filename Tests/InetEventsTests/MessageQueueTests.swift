@@ -10,6 +10,15 @@ import Testing
         LegacyMessage(handle: InetHandle(rawValue: 7), eventMessage: 0x401, lParam: n)
     }
 
+    /// A task that iterates `queue` to its end and counts the messages.
+    static func pump(_ queue: MessageQueue) -> Task<Int, Never> {
+        Task {
+            var count = 0
+            for await _ in queue { count += 1 }
+            return count
+        }
+    }
+
     @Test func finishDeliversWhatWasPostedThenEnds() async {
         let queue = MessageQueue()
         queue.post(Self.message(1))
@@ -24,11 +33,7 @@ import Testing
 
     @Test func finishWakesAWaitingIterator() async {
         let queue = MessageQueue()
-        let pump = Task { () -> Int in
-            var count = 0
-            for await _ in queue { count += 1 }
-            return count
-        }
+        let pump = Self.pump(queue)
         queue.post(Self.message(1))
         queue.finish()
         #expect(await pump.value <= 1)  // the posted one, if it came before the end, then nil
@@ -36,11 +41,7 @@ import Testing
 
     @Test func cancellingTheIteratingTaskEndsItsIteration() async {
         let queue = MessageQueue()
-        let pump = Task { () -> Int in
-            var count = 0
-            for await _ in queue { count += 1 }
-            return count
-        }
+        let pump = Self.pump(queue)
         pump.cancel()
         #expect(await pump.value == 0)
         queue.post(Self.message(9))  // no waiter left to resume twice: it stays queued

@@ -18,6 +18,17 @@ import Testing
         return c
     }
 
+    /// Starts `connector`'s connect with `marks` installed and cancels it once the seam saw
+    /// `count` marked `connect(2)` calls (an event, not a guess): it must end `cancelled`.
+    static func cancelAfterConnectCalls(_ connector: Connector, count: Int, marks: [SyscallRule], _ stage: String) async {
+        await SyscallScript.with(marks) {
+            let task = Task { try await connector.connect() }
+            #expect(await Self.offPool { SyscallScript.waitUntilInjected(.connect, count: count) })
+            task.cancel()
+            await Self.expectCancelled(task, stage)
+        }
+    }
+
     /// Runs a blocking wait on a thread of its own, so the cooperative pool (which runs the task
     /// being waited for) is never blocked by the test.
     static func offPool(_ wait: @escaping @Sendable () -> Bool) async -> Bool {
@@ -92,19 +103,14 @@ import Testing
         let hole = try BlackHole()
         let before = Self.openDescriptors
         for _ in 0..<Self.rounds {
-            let connector = Self.connector(hole.port)
-            await SyscallScript.with([SyscallRule(.connect, .fail(EINTR))]) {
-                let task = Task { try await connector.connect() }
-                #expect(await Self.offPool { SyscallScript.waitUntilInjected(.connect) })
-                task.cancel()
-                await Self.expectCancelled(task, "TCP connect")
-            }
+            await Self.cancelAfterConnectCalls(Self.connector(hole.port), count: 1,
+                                               marks: [SyscallRule(.connect, .fail(EINTR))], "TCP connect")
         }
         Self.expectNoDescriptorLeft(before, "TCP connect")
     }
 
-    /// Two addresses, both unanswered, and a long stagger: cancelled while the first attempt
-    /// runs and the second waits for its turn.
+    /// Two addresses, the first unanswered: cancelled while it runs and the second waits for its
+    /// turn, or after the second began.
     @Test func cancelBetweenHappyEyeballsAttempts() async throws {
         let hole = try BlackHole()
         let before = Self.openDescriptors
@@ -113,19 +119,12 @@ import Testing
             connector.host = "two.test"
             connector.resolver = FixedResolver(addresses: ["127.0.0.1", "127.0.0.2"])
             connector.happyEyeballsDelay = round % 2 == 0 ? .seconds(5) : .milliseconds(10)
-            let racing = connector
             // One EINTR before each attempt's connect (the layer retries it; the second rule skips
-            // that retry, then marks the second attempt's call).
+            // that retry, then marks the second attempt's call). Even rounds: cancelled during the
+            // stagger; odd rounds: after the second attempt began (refused at once: nothing listens
+            // on 127.0.0.2) while the first still waits.
             let marks = [SyscallRule(.connect, .fail(EINTR)), SyscallRule(.connect, skip: 1, .fail(EINTR))]
-            await SyscallScript.with(marks) {
-                let task = Task { try await racing.connect() }
-                // Even rounds: during the stagger; odd rounds: after the second attempt began (it is
-                // refused at once: nothing listens on 127.0.0.2) while the first still waits.
-                let count = round % 2 == 0 ? 1 : 2
-                #expect(await Self.offPool { SyscallScript.waitUntilInjected(.connect, count: count) })
-                task.cancel()
-                await Self.expectCancelled(task, "between attempts")
-            }
+            await Self.cancelAfterConnectCalls(connector, count: round % 2 == 0 ? 1 : 2, marks: marks, "between attempts")
         }
         Self.expectNoDescriptorLeft(before, "between attempts")
     }
