@@ -5,15 +5,11 @@ import Glibc
 extension ConnectionCore {
     /// Sends FIN once queued bytes are out; later writes fail with `alreadyShutdown`.
     func shutdownOutput(_ completion: Completion<Void>) {
-        guard case .open(let flow) = state else {
-            if case .closed(let error?) = state { return completion.fail(error) }
-            return completion.fail(InetError(.connectionClosed, "connection closed"))
-        }
-        switch flow.output {
-        case .finSent: return completion.succeed(())
-        case .finPending: shutdownWaiters.append(completion)
-        case .open:
-            state.updateFlow { $0.output = .finPending }
+        switch state.requestShutdownOutput() {
+        case .refuse(let error): completion.fail(error)
+        case .done: completion.succeed(())
+        case .wait: shutdownWaiters.append(completion)
+        case .begin:
             shutdownWaiters.append(completion)
             if writeQueue.isEmpty && pendingWrites.isEmpty { queueDrained() }
         }
@@ -29,50 +25,52 @@ extension ConnectionCore {
 
     /// Closes once queued bytes are sent (or at `deadline`, failing with `timedOut`).
     func close(deadline: Deadline?, _ completion: Completion<Void>?) {
-        let flow: Flow
-        switch state {
-        case .closed:
+        switch state.requestClose() {
+        case .alreadyClosed:
             completion?.succeed(())
-            return
-        case .connecting, .handshaking:
+        case .closeNow:
             closeNow(nil)
             completion?.succeed(())
-            return
-        case .closing:
+        case .join:
             if let completion { closeWaiters.append(completion) }
-            return
-        case .open(let open):
-            flow = open
-        }
-        state = .closing(flow)
-        if let completion { closeWaiters.append(completion) }
-        pendingReads.failAll(InetError(.connectionClosed, "connection closed locally"))
-        if writeQueue.isEmpty && pendingWrites.isEmpty {
-            queueDrained()
-        } else if let deadline {
-            closeTimer = loop.scheduleInLoop(at: deadline) { [weak self] in
-                guard let self else { return }
-                self.fail(InetError(
-                    .timedOut, "close timed out with \(self.writeQueue.byteCount) queued bytes the peer did not take"))
+        case .drain:
+            if let completion { closeWaiters.append(completion) }
+            pendingReads.failAll(InetError(.connectionClosed, "connection closed locally"))
+            if writeQueue.isEmpty && pendingWrites.isEmpty {
+                queueDrained()
+            } else if let deadline {
+                closeTimer = loop.scheduleInLoop(at: deadline) { [weak self] in
+                    guard let self else { return }
+                    self.fail(InetError(
+                        .timedOut, "close timed out with \(self.writeQueue.byteCount) queued bytes the peer did not take"))
+                }
             }
         }
     }
 
-    /// The write queue is empty: a pending FIN or close goes ahead.
+    /// The write queue is empty: a pending FIN or close goes ahead (close_notify first on a
+    /// secure connection).
     func queueDrained() {
-        guard let flow = state.flow else { return }
-        let closing = if case .closing = state { true } else { false }
-        // A secure connection says close_notify before FIN or close; wait for it to go out.
-        if flow.output == .finPending || closing, queueCloseNotify() { return }
-        if flow.output == .finPending, let fd = descriptor?.raw {
-            Syscall.shutdown(fd, CINET_SHUT_WR)
-            state.updateFlow { $0.output = .finSent }
-            let waiters = shutdownWaiters
-            shutdownWaiters = []
-            for waiter in waiters { waiter.succeed(()) }
-        }
-        if case .closing = state, pendingWrites.isEmpty {
-            closeNow(nil)
+        var owed = tls.map { !$0.closeNotifySent } ?? false
+        while true {
+            switch state.queueDrained(closeNotifyOwed: owed, writersWaiting: !pendingWrites.isEmpty) {
+            case .nothing:
+                return
+            case .sayCloseNotify:
+                // Bytes now wait to go out: the flush that sends them drains the queue again.
+                if queueCloseNotify() || isClosed { return }
+                owed = false  // said, and already sent (asked once even if the engine refused)
+            case .sendFIN(let thenClose):
+                if let fd = descriptor?.raw { Syscall.shutdown(fd, CINET_SHUT_WR) }
+                let waiters = shutdownWaiters
+                shutdownWaiters = []
+                for waiter in waiters { waiter.succeed(()) }
+                if thenClose { closeNow(nil) }
+                return
+            case .close:
+                closeNow(nil)
+                return
+            }
         }
     }
 
@@ -104,24 +102,10 @@ extension ConnectionCore {
     /// close waiters succeed when nil. A handshake's owner hears how it ended, unless
     /// `tellOwner` is false (the owner itself is closing the socket).
     func closeNow(_ error: InetError?, tellOwner: Bool = true) {
-        let handshakeOwner: HandshakeOwner?
-        let mayHaveInput: Bool
-        switch state {
-        case .closed: return
-        case .handshaking(let owner, _):
-            handshakeOwner = tellOwner ? owner : nil
-            mayHaveInput = true
-        case .open(let flow), .closing(let flow):
-            handshakeOwner = nil
-            mayHaveInput = flow.readable || tls != nil
-        case .connecting:
-            handshakeOwner = nil
-            mayHaveInput = false
-        }
-        state = .closed(error)
+        guard let ending = state.close(error, secure: tls != nil, tellOwner: tellOwner) else { return }
         if let token { loop.deregister(token, descriptorClosing: closeOnExec) }
         token = nil
-        if error == nil, mayHaveInput { discardUnreadInput() }
+        if error == nil, ending.mayHaveInput { discardUnreadInput() }
         descriptor = nil  // closes the fd
         closeTimer?.cancel()
         writeQueue.removeAll()
@@ -135,6 +119,6 @@ extension ConnectionCore {
         for c in closes {
             if let error { c.fail(error) } else { c.succeed(()) }
         }
-        if let handshakeOwner { notifyHandshakeEnded(handshakeOwner, .failure(closed)) }
+        if let owner = ending.owner { notifyHandshakeEnded(owner, .failure(closed)) }
     }
 }

@@ -18,11 +18,8 @@ extension ConnectionCore {
 
     /// Starts the handshake on a connected socket; `owner` hears how it ends.
     func startHandshake(_ engine: TLSEngine, owner: HandshakeOwner) {
-        guard case .open(let flow) = state else {
-            return assertionFailure("a handshake starts on an open socket, not in state \(state)")
-        }
+        guard state.beginHandshake(owner) else { return }
         tls = engine
-        state = .handshaking(owner, flow)
         advanceHandshake()
     }
 
@@ -50,11 +47,10 @@ extension ConnectionCore {
     }
 
     private func finishHandshake(_ result: Result<Void, InetError>) {
-        guard case .handshaking(let owner, let flow) = state else { return }
+        guard case .handshaking = state else { return }
         switch result {
         case .success:
-            state = .open(flow)
-            notifyHandshakeEnded(owner, result)
+            if let owner = state.handshakeSucceeded() { notifyHandshakeEnded(owner, result) }
         case .failure(let error):
             closeNow(error)  // tells the owner
         }

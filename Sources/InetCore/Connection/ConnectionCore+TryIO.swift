@@ -31,7 +31,7 @@ extension ConnectionCore {
     }
 
     /// The input direction has ended: later reads return end of stream.
-    func endInput() { state.updateFlow(required: false) { $0.input = .ended } }
+    func endInput() { state.endInput() }
 
     /// Decrypts what the engine holds, reading ciphertext from the socket as needed.
     private func tryReadTLS(_ tls: TLSEngine, into buffer: UnsafeMutableRawBufferPointer) throws(InetError) -> TryReadResult {

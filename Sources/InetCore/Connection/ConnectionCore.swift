@@ -14,13 +14,15 @@ import InetTLS
 // write queue's flush) that call nothing which could touch the same property; the wait queues,
 // whose completions may call back into the core, stay checked.
 final class ConnectionCore {
+    /// The connection's state machine, as this driver uses it.
+    typealias State = ConnectionState<ConnectOperation, HandshakeOwner>
     // Split by concern: this file (state, events, reads, writes), +Close (half-close, close,
     // failure), +TLS (handshake and ciphertext). Stored state is module-internal for those
     // extensions; like every method, it is touched only on `loop`'s thread.
     let loop: EventLoop
     let proto: InetProtocol
     /// Where the socket is in its life, with the data of that stage (see `ConnectionState`).
-    @exclusivity(unchecked) var state: ConnectionState
+    @exclusivity(unchecked) var state: State
     @exclusivity(unchecked) var descriptor: SocketDescriptor?
     @exclusivity(unchecked) var token: RegistrationToken?
 
@@ -58,7 +60,7 @@ final class ConnectionCore {
     var isDatagram: Bool { proto == .udp }
 
     init(loop: EventLoop, descriptor: consuming SocketDescriptor, protocol proto: InetProtocol,
-         state: ConnectionState, highWater: Int) {
+         state: State, highWater: Int) {
         self.loop = loop
         self.proto = proto
         self.state = state
@@ -134,8 +136,7 @@ final class ConnectionCore {
                 flushWrites()
                 eventSink?.connectionWritable()
             }
-            if readiness.hangup || readiness.error, let sink = eventSink, state.flow?.peer == .unreported {
-                state.updateFlow { $0.peer = .reported }
+            if readiness.hangup || readiness.error, let sink = eventSink, state.reportPeerEnd() {
                 let pending = descriptor?.pendingError ?? 0
                 sink.connectionPeerClosed(pending == 0 ? nil : InetError.system("connection to \(remoteDescription)", errno: pending, host: host))
             }
@@ -157,7 +158,7 @@ final class ConnectionCore {
     private func finishConnect(_ operation: ConnectOperation, _ attempt: Int, readable: Bool, failed: Bool) {
         let error = failed ? descriptor?.pendingError ?? EBADF : 0
         if error == 0 {
-            state = .open(Flow(readable: readable, writable: true))
+            guard state.connected(readable: readable) != nil else { return }
             operation.attemptEnded(attempt, .connected)
         } else {
             closeNow(InetError.system("connect", errno: error))
@@ -308,22 +309,9 @@ final class ConnectionCore {
         }
     }
 
-    /// Why a new read or write cannot start now, if it cannot.
+    /// Why a new read or write cannot start now, if it cannot (the state decides).
     @inline(__always)
-    func refusal(reading: Bool) -> InetError? {
-        // The open case without copying anything (this runs on every read and write).
-        if case .open(let flow) = state, reading || flow.output == .open { return nil }
-        return slowRefusal(reading: reading)
-    }
-
-    private func slowRefusal(reading: Bool) -> InetError? {
-        switch state {
-        case .open: return InetError(.alreadyShutdown, "cannot write after shutdown(.output)")
-        case .connecting, .handshaking: return InetError(.notConnected, "not connected yet")
-        case .closing: return InetError(.connectionClosed, "connection closed locally")
-        case .closed(let error): return error ?? InetError(.connectionClosed, "connection closed locally")
-        }
-    }
+    func refusal(reading: Bool) -> InetError? { state.refusal(reading: reading) }
 
     var remoteDescription: String { remoteAddress?.description ?? "peer" }
 }

@@ -1,18 +1,28 @@
-/// The life of one connection's socket: a single value whose cases carry their data.
+/// The life of one connection's socket: a single value whose cases carry their data, and the
+/// transitions that move it. Each transition is a `mutating` method that takes an input and
+/// returns what the driver (`ConnectionCore`) must do; the core performs it and never assigns a
+/// case itself. An input the current state cannot take traps in debug builds.
 ///
 /// ```
-/// connecting ─► open ◄─► handshaking          (a TLS handshake runs from open and returns to it)
-///                 │
-///                 ▼
-///              closing ─► closed(error?)      (close() asked: the write queue drains first)
+/// connecting ──connected──► open ◄──handshakeSucceeded── handshaking
+///                            │  └──────beginHandshake──────►┘
+///                       requestClose
+///                            ▼
+///                         closing ──queueDrained(.close)──► closed(error?)
 /// ```
-/// Every state may go straight to `closed` (a failure, an abort, a close before open).
-/// `closed` has no outgoing edge: the error it carries is what every later operation reports.
-enum ConnectionState {
+/// Every state may go straight to `closed` (`close(_:secure:)`: a failure, an abort, a close
+/// before open). `closed` has no outgoing edge: the error it carries is what every later
+/// operation reports. Within `open`/`closing`/`handshaking` the `Flow` records the two
+/// directions (input ended, FIN pending/sent, peer end reported).
+///
+/// Generic over who waits for the connect (`Operation`) and for a handshake (`Owner`) so the
+/// machine is tested with plain values; the core uses `ConnectionState<ConnectOperation,
+/// HandshakeOwner>`.
+enum ConnectionState<Operation, Owner> {
     /// A non-blocking connect is in flight for this attempt of a connect operation.
-    case connecting(ConnectOperation, attempt: Int)
+    case connecting(Operation, attempt: Int)
     /// TCP is connected and the TLS handshake runs; `owner` hears how it ends.
-    case handshaking(HandshakeOwner, Flow)
+    case handshaking(Owner, Flow)
     /// Connected; reads and writes flow as `Flow` says.
     case open(Flow)
     /// `close()` was asked: the socket closes once the write queue drains (or its deadline).

@@ -4,6 +4,8 @@ import Testing
 /// The connection's state value without sockets: which states carry a flow, how a flow changes,
 /// and that changing the flow of a state that has none traps (debug builds).
 @Suite struct ConnectionStateTests {
+    typealias ConnectionState = InetCore.ConnectionState<String, String>
+
     @Test func onlyConnectedStatesCarryAFlow() {
         let flow = Flow(readable: true, writable: false)
         #expect(ConnectionState.open(flow).flow == flow)
