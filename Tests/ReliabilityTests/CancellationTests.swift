@@ -23,7 +23,7 @@ import Testing
     static func cancelAfterConnectCalls(_ connector: Connector, count: Int, marks: [SyscallRule], _ stage: String) async {
         await SyscallScript.with(marks) {
             let task = Task { try await connector.connect() }
-            #expect(await Self.offPool { SyscallScript.waitUntilInjected(.connect, count: count) })
+            #expect(await SyscallScript.injection(.connect, count: count))
             task.cancel()
             await Self.expectCancelled(task, stage)
         }
@@ -292,13 +292,3 @@ import Testing
         Self.expectNoDescriptorLeft(before, "read/write/accept/receive")
     }
 }
-
-/// A resolver with a fixed answer (a fake on purpose: the stage under test is the attempt
-/// bookkeeping, not resolution).
-struct FixedResolver: Resolver {
-    let addresses: [String]
-    func resolve(host: String, port: UInt16, protocol: InetProtocol) throws(InetError) -> [SocketAddress] {
-        addresses.compactMap { SocketAddress(ipLiteral: $0, port: port) }
-    }
-}
-

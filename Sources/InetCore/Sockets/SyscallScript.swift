@@ -60,6 +60,7 @@ package enum SyscallScript {
     package static func clear() { install([]) }
 
     /// Runs `body` with `rules` installed, then clears them.
+    @discardableResult
     package static func with<R>(_ rules: [SyscallRule], _ body: () async throws -> R) async rethrows -> R {
         install(rules)
         defer { clear() }
@@ -79,6 +80,20 @@ package enum SyscallScript {
             if !injections.wait(until: deadline) { return injected(call) >= count }
         }
         return true
+    }
+
+    /// `waitUntilInjected` from async code: the wait runs on a thread of its own, so the
+    /// cooperative pool (which may run the very operation being waited for) is never blocked.
+    package static func injection(_ call: SyscallCall, count: Int = 1, timeout: Duration = .seconds(10)) async -> Bool {
+        await withCheckedContinuation { continuation in
+            do throws(InetError) {
+                try spawnThread(name: "syscall-script-wait", detached: true) {
+                    continuation.resume(returning: waitUntilInjected(call, count: count, timeout: timeout))
+                }
+            } catch {
+                continuation.resume(returning: false)
+            }
+        }
     }
 
     /// The fault for this call, if a rule matches (used by ``Syscall``).

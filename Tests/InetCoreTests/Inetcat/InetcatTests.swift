@@ -1,5 +1,6 @@
 import InetTestSupport
 import Foundation
+import Glibc
 import Testing
 
 /// inetcat's fixed command line, output lines and exit codes, against real peers.
@@ -68,6 +69,48 @@ import Testing
             #expect(try nc.finish() == 0)
             #expect(nc.stdoutText == "client \(i)")
         }
+    }
+
+    /// The accept-EMFILE episode as a user meets it: `inetcat --listen --echo --keep-open` under
+    /// `ulimit -n 24`, 40 clients at once (more than it has descriptors). It warns with
+    /// "too many open files", refuses clients it cannot take at once (each sees its end — none
+    /// waits in silence), and once they are gone the next client — `socat` — is echoed.
+    @Test func afterAnAcceptEMFILEEpisodeTheNextClientIsServed() throws {
+        let server = try Peer(["sh", "-c", "ulimit -n 24 && exec \(Self.inetcat) --listen --bind 127.0.0.1 --echo --keep-open -v 0"])
+        defer { server.stop() }
+        let port = UInt16(try server.waitForStderr(containing: "listening: ").split(separator: ":").last!)!
+        var clients: [Int32] = []
+        defer { for fd in clients { Glibc.close(fd) } }
+        for _ in 0..<40 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: port.bigEndian,
+                                      sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
+            let rc = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            #expect(rc == 0, "client connect: errno \(errno)")
+            clients.append(fd)
+        }
+        let warning = try server.waitForStderr(containing: "oo many open files")
+        #expect(warning.contains("closed at once"), "\(warning)")
+        // Each client ends its side and waits for the server's end: echoed and closed, or refused.
+        // A client the server dropped without a word would wait here until the 15 s budget ends.
+        let budget = ContinuousClock.now + .seconds(15)
+        for fd in clients {
+            shutdown(fd, Int32(SHUT_WR))
+            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            var ended = false
+            var scratch = [UInt8](repeating: 0, count: 256)
+            while !ended, poll(&entry, 1, Int32(max(0, (budget - ContinuousClock.now).components.seconds * 1000))) == 1 {
+                ended = read(fd, &scratch, scratch.count) <= 0
+            }
+            #expect(ended, "a client was left waiting with no end")
+        }
+        let socat = try Peer(["socat", "-", "TCP:127.0.0.1:\(port)"], stdin: true)
+        socat.send(Array("served after the episode".utf8))
+        socat.closeInput()
+        #expect(try socat.finish() == 0)
+        #expect(socat.stdoutText == "served after the episode")
     }
 
     @Test func ipv6AddressesAreBracketed() throws {

@@ -99,4 +99,119 @@ import Testing
         }
         await listener.close()
     }
+
+    // EAGAIN where the kernel could answer it: a would-block that races a new arrival. With
+    // edge-triggered epoll the socket must wait for the next edge and then take everything —
+    // what came before the would-block included. (A would-block with no later edge would wait
+    // for ever, in Inet as in any edge-triggered reactor; the kernel never returns one then.)
+
+    /// Blocks until `fd` has input (poll(2)), so a test knows bytes reached the socket.
+    static func awaitInput(_ fd: Int32) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 10_000) == 1
+    }
+
+    /// The client's read meets EAGAIN with "A" already in its socket; "B" arrives: it reads "AB".
+    @Test func aReadThatMeetsEAGAINTakesEverythingAtTheNextEdge() async throws {
+        let listener = try Listener(address: "127.0.0.1", port: 0)
+        let client = try await Connector(host: "127.0.0.1", port: Int(listener.localAddress.port), timeout: .seconds(10)).connect()
+        let peer = try await listener.accept(timeout: .seconds(5))
+        let fd = try Self.descriptor(of: client)
+        try await peer.write("A")
+        #expect(Self.awaitInput(fd))
+        try await SyscallScript.with([SyscallRule(.read, fd: fd, times: 1, .fail(EAGAIN))]) {
+            let reader = Task { () throws -> [UInt8] in
+                var got: [UInt8] = []
+                while got.count < 2 {
+                    let chunk = try await client.read(timeout: .seconds(10))
+                    if chunk.isEmpty { break }
+                    got += chunk
+                }
+                return got
+            }
+            #expect(await SyscallScript.injection(.read))
+            try await peer.write("B")
+            #expect(try await reader.value == Array("AB".utf8))
+        }
+        try await client.close()
+        await listener.close()
+    }
+
+    /// The client's send meets EAGAIN: the write is accepted (queued), and the next wakeup of the
+    /// socket — the peer's byte — reports it writable, so the queue goes out whole.
+    @Test func aSendThatMeetsEAGAINIsQueuedAndFlushedAtTheNextEdge() async throws {
+        let listener = try Listener(address: "127.0.0.1", port: 0)
+        let client = try await Connector(host: "127.0.0.1", port: Int(listener.localAddress.port), timeout: .seconds(10)).connect()
+        let peer = try await listener.accept(timeout: .seconds(5))
+        let fd = try Self.descriptor(of: client)
+        try await SyscallScript.with([SyscallRule(.send, fd: fd, times: 1, .fail(EAGAIN))]) {
+            try await client.write("queued, not lost")
+            #expect(SyscallScript.injected(.send) == 1)
+            try await peer.write("!")  // a new edge on the client's socket
+            var got: [UInt8] = []
+            while got.count < 16 {
+                let chunk = try await peer.read(timeout: .seconds(10))
+                if chunk.isEmpty { break }
+                got += chunk
+            }
+            #expect(got == Array("queued, not lost".utf8))
+            #expect(try await client.read(timeout: .seconds(5)) == Array("!".utf8))
+        }
+        try await client.close()
+        await listener.close()
+    }
+
+    /// accept4 meets EAGAIN with a client waiting; a second client's arrival raises the next edge
+    /// and both are accepted, in order.
+    @Test func anAcceptThatMeetsEAGAINTakesBothClientsAtTheNextEdge() async throws {
+        let listener = try Listener(address: "127.0.0.1", port: 0)
+        let connector = Connector(host: "127.0.0.1", port: Int(listener.localAddress.port), timeout: .seconds(10))
+        let first = try await connector.connect()  // in the backlog: the kernel completed it
+        try await first.write("1")
+        try await SyscallScript.with([SyscallRule(.accept, times: 1, .fail(EAGAIN))]) {
+            let acceptor = Task { () throws -> [[UInt8]] in
+                var greetings: [[UInt8]] = []
+                for _ in 0..<2 {
+                    let accepted = try await listener.accept(timeout: .seconds(10))
+                    greetings.append(try await accepted.read(timeout: .seconds(5)))
+                }
+                return greetings
+            }
+            #expect(await SyscallScript.injection(.accept))
+            let second = try await connector.connect()
+            try await second.write("2")
+            #expect(try await acceptor.value == [Array("1".utf8), Array("2".utf8)])
+            try await second.close()
+        }
+        try await first.close()
+        await listener.close()
+    }
+
+    /// connect(2) answers EAGAIN (Linux: no local port or route-cache entry free): that attempt
+    /// fails with its own error naming the address, the next address is tried, and a connect
+    /// with only that address reports `wouldBlock` (10035) with what was tried.
+    @Test func aConnectThatMeetsEAGAINFailsThatAttemptOnly() async throws {
+        let listener = try Listener(address: "127.0.0.1", port: 0)
+        let port = Int(listener.localAddress.port)
+        var twoAddresses = Connector(host: "dual.test", port: port, timeout: .seconds(10))
+        twoAddresses.resolver = FixedResolver(addresses: ["127.0.0.2", "127.0.0.1"])
+        try await SyscallScript.with([SyscallRule(.connect, times: 1, .fail(EAGAIN))]) {
+            let connection = try await twoAddresses.connect()
+            #expect(connection.remoteAddress.ipAddress == "127.0.0.1")
+            try await connection.close()
+        }
+        let single = Connector(host: "127.0.0.1", port: port, timeout: .seconds(10))
+        await SyscallScript.with([SyscallRule(.connect, times: 1, .fail(EAGAIN))]) {
+            await #expect {
+                try await single.connect()
+            } throws: { error in
+                let error = error as? InetError
+                return error?.code == .wouldBlock && error?.code.legacyCode == 10035
+                    && error?.message.contains("127.0.0.1:\(port)") == true
+            }
+        }
+        let after = try await single.connect()  // nothing left stuck
+        try await after.close()
+        await listener.close()
+    }
 }
