@@ -26,10 +26,12 @@ final class ConnectOperation {
     private var deadlineTimer: ScheduledTask?
     /// Actions the machine produced while earlier ones were still being performed (an attempt
     /// that fails or connects at once feeds the machine again): performed in order, after them.
-    private var queuedActions: [HappyEyeballs.Action] = []
+    private var queuedActions = HappyEyeballs.Actions()
     private var applying = false
 
-    private init(plan: ConnectPlan, completion: Completion<Connection>) {
+    /// An operation that has not begun (`start` begins one on its loop; tests of the state
+    /// machines that hold an operation make one and never begin it).
+    init(plan: ConnectPlan, completion: Completion<Connection>) {
         self.plan = plan
         self.completion = completion
         self.machine = HappyEyeballs(secure: plan.tlsContext != nil)
@@ -121,8 +123,8 @@ final class ConnectOperation {
 
     // MARK: machine actions
 
-    private func apply(_ actions: [HappyEyeballs.Action]) {
-        guard !applying else { return queuedActions += actions }
+    private func apply(_ actions: HappyEyeballs.Actions) {
+        guard !applying else { return queuedActions.append(contentsOf: actions) }
         applying = true
         defer { applying = false }
         for action in actions { perform(action) }
@@ -132,7 +134,7 @@ final class ConnectOperation {
             next += 1
             perform(action)
         }
-        queuedActions.removeAll(keepingCapacity: true)
+        queuedActions = HappyEyeballs.Actions()
     }
 
     private func perform(_ action: HappyEyeballs.Action) {

@@ -51,6 +51,9 @@ struct HappyEyeballs {
         case fail(Failure)
     }
 
+    /// What one input returns (inline: no allocation for the usual one to three actions).
+    typealias Actions = ActionList<Action>
+
     /// Whether a successful attempt is followed by a TLS handshake.
     let secure: Bool
     private(set) var phase = Phase.resolving
@@ -68,65 +71,69 @@ struct HappyEyeballs {
     /// The attempts in flight (while connecting).
     var inFlight: [Int] { if case .connecting(let inFlight, _, _) = phase { inFlight } else { [] } }
 
-    mutating func resolved(count: Int) -> [Action] {
+    mutating func resolved(count: Int) -> Actions {
         switch phase {
         case .resolving: break
         case .failed: return []  // the connect ended while the name was being resolved
         case .connecting, .securing, .succeeded: return illegal("resolved")
         }
         addressCount = count
-        guard count > 0 else { return end(.failed(.noAddress), closing: [], .fail(.noAddress)) }
+        guard count > 0 else { return end(.failed(.noAddress), closing: EmptyCollection(), .fail(.noAddress)) }
         return startNext(inFlight: [], next: 0)
     }
 
-    mutating func staggerElapsed() -> [Action] {
+    mutating func staggerElapsed() -> Actions {
         guard case .connecting(let inFlight, let next, true) = phase else { return illegal("staggerElapsed") }
         return startNext(inFlight: inFlight, next: next)
     }
 
-    mutating func attemptFailed(_ index: Int) -> [Action] {
+    mutating func attemptFailed(_ index: Int) -> Actions {
         guard case .connecting(var inFlight, let next, let armed) = phase,
               let position = inFlight.firstIndex(of: index) else { return illegal("attemptFailed(\(index))") }
         inFlight.remove(at: position)
-        var actions: [Action] = armed ? [.disarmStagger] : []
+        var actions = armed ? Actions(.disarmStagger) : Actions()
         if next < addressCount {
-            actions += startNext(inFlight: inFlight, next: next)
+            actions.append(contentsOf: startNext(inFlight: inFlight, next: next))
         } else if inFlight.isEmpty {
-            actions += end(.failed(.attemptsFailed), closing: [], .fail(.attemptsFailed))
+            actions.append(contentsOf: end(.failed(.attemptsFailed), closing: EmptyCollection(), .fail(.attemptsFailed)))
         } else {
             phase = .connecting(inFlight: inFlight, next: next, staggerArmed: false)
         }
         return actions
     }
 
-    mutating func attemptSucceeded(_ index: Int) -> [Action] {
+    mutating func attemptSucceeded(_ index: Int) -> Actions {
         guard case .connecting(let inFlight, _, let armed) = phase, inFlight.contains(index) else {
             return illegal("attemptSucceeded(\(index))")
         }
-        let losers = inFlight.filter { $0 != index }
-        let actions: [Action] = armed ? [.disarmStagger] : []
+        var actions = armed ? Actions(.disarmStagger) : Actions()
+        let losers = inFlight.lazy.filter { $0 != index }
         if secure {
             phase = .securing(index)
-            return actions + losers.map(Action.closeAttempt) + [.startHandshake(index)]
+            for loser in losers { actions.append(.closeAttempt(loser)) }
+            actions.append(.startHandshake(index))
+            return actions
         }
-        return actions + end(.succeeded(index), closing: losers, .succeed(index))
+        actions.append(contentsOf: end(.succeeded(index), closing: losers, .succeed(index)))
+        return actions
     }
 
-    mutating func handshakeEnded(succeeded: Bool) -> [Action] {
+    mutating func handshakeEnded(succeeded: Bool) -> Actions {
         guard case .securing(let index) = phase else { return illegal("handshakeEnded") }
-        if succeeded { return end(.succeeded(index), closing: [], .succeed(index)) }
-        return end(.failed(.handshakeFailed(index)), closing: [], .fail(.handshakeFailed(index)))
+        if succeeded { return end(.succeeded(index), closing: EmptyCollection(), .succeed(index)) }
+        return end(.failed(.handshakeFailed(index)), closing: EmptyCollection(), .fail(.handshakeFailed(index)))
     }
 
-    mutating func timedOut() -> [Action] {
+    mutating func timedOut() -> Actions {
         switch phase {
         case .resolving:
-            return end(.failed(.timedOut(securing: nil)), closing: [], .fail(.timedOut(securing: nil)))
+            return end(.failed(.timedOut(securing: nil)), closing: EmptyCollection(), .fail(.timedOut(securing: nil)))
         case .connecting(let inFlight, _, let armed):
-            return (armed ? [.disarmStagger] : [])
-                + end(.failed(.timedOut(securing: nil)), closing: inFlight, .fail(.timedOut(securing: nil)))
+            var actions = armed ? Actions(.disarmStagger) : Actions()
+            actions.append(contentsOf: end(.failed(.timedOut(securing: nil)), closing: inFlight, .fail(.timedOut(securing: nil))))
+            return actions
         case .securing(let index):
-            return end(.failed(.timedOut(securing: index)), closing: [index], .fail(.timedOut(securing: index)))
+            return end(.failed(.timedOut(securing: index)), closing: CollectionOfOne(index), .fail(.timedOut(securing: index)))
         case .succeeded, .failed:
             return illegal("timedOut")  // the deadline timer is cancelled when the connect ends
         }
@@ -134,33 +141,40 @@ struct HappyEyeballs {
 
     /// Cancelled or shut down: closes whatever runs. After the end it is a no-op (a cancel may
     /// race with the connect's own ending).
-    mutating func aborted() -> [Action] {
+    mutating func aborted() -> Actions {
         switch phase {
         case .resolving:
-            return end(.failed(.aborted), closing: [], .fail(.aborted))
+            return end(.failed(.aborted), closing: EmptyCollection(), .fail(.aborted))
         case .connecting(let inFlight, _, let armed):
-            return (armed ? [.disarmStagger] : []) + end(.failed(.aborted), closing: inFlight, .fail(.aborted))
+            var actions = armed ? Actions(.disarmStagger) : Actions()
+            actions.append(contentsOf: end(.failed(.aborted), closing: inFlight, .fail(.aborted)))
+            return actions
         case .securing(let index):
-            return end(.failed(.aborted), closing: [index], .fail(.aborted))
+            return end(.failed(.aborted), closing: CollectionOfOne(index), .fail(.aborted))
         case .succeeded, .failed:
             return []
         }
     }
 
-    private mutating func startNext(inFlight: [Int], next: Int) -> [Action] {
+    private mutating func startNext(inFlight: [Int], next: Int) -> Actions {
         let more = next + 1 < addressCount
         var started = inFlight
         started.append(next)  // one allocation (a literal plus `+` would make two)
         phase = .connecting(inFlight: started, next: next + 1, staggerArmed: more)
-        return more ? [.startAttempt(next), .armStagger] : [.startAttempt(next)]
+        var actions = Actions(.startAttempt(next))
+        if more { actions.append(.armStagger) }
+        return actions
     }
 
-    private mutating func end(_ final: Phase, closing: [Int], _ last: Action) -> [Action] {
+    private mutating func end(_ final: Phase, closing: some Sequence<Int>, _ last: Action) -> Actions {
         phase = final
-        return closing.map(Action.closeAttempt) + [last]
+        var actions = Actions()
+        for index in closing { actions.append(.closeAttempt(index)) }
+        actions.append(last)
+        return actions
     }
 
-    private func illegal(_ input: String) -> [Action] {
+    private func illegal(_ input: String) -> Actions {
         assertionFailure("HappyEyeballs: \(input) is not an input of phase \(phase)")
         return []
     }

@@ -102,7 +102,9 @@ extension ConnectionCore {
     /// close waiters succeed when nil. A handshake's owner hears how it ended, unless
     /// `tellOwner` is false (the owner itself is closing the socket).
     func closeNow(_ error: InetError?, tellOwner: Bool = true) {
-        guard let ending = state.close(error, secure: tls != nil, tellOwner: tellOwner) else { return }
+        guard let ending = state.close(error, readable: readable, secure: tls != nil, tellOwner: tellOwner) else { return }
+        readable = false
+        writable = false
         if let token { loop.deregister(token, descriptorClosing: closeOnExec) }
         token = nil
         if error == nil, ending.mayHaveInput { discardUnreadInput() }

@@ -6,8 +6,11 @@ import InetTLS
 /// return at once with bytes, end of stream or would-block. Loop thread only.
 extension ConnectionCore {
     func tryRead(into buffer: UnsafeMutableRawBufferPointer) throws(InetError) -> TryReadResult {
-        if let error = refusal(reading: true) { throw error }
-        if inputEnded { return .endOfStream }
+        // One look at the state on the per-event path: open with input open reads on.
+        if case .open(let flow) = state, flow.input == .open {} else {
+            if let error = refusal(reading: true) { throw error }
+            if inputEnded { return .endOfStream }
+        }
         if let tls { return try tryReadTLS(tls, into: buffer) }
         guard let fd = descriptor?.raw else { throw InetError(.connectionClosed, "connection closed") }
         let result: IOResult

@@ -14,15 +14,21 @@ import InetTLS
 // write queue's flush) that call nothing which could touch the same property; the wait queues,
 // whose completions may call back into the core, stay checked.
 final class ConnectionCore {
-    /// The connection's state machine, as this driver uses it.
-    typealias State = ConnectionState<ConnectOperation, HandshakeOwner>
     // Split by concern: this file (state, events, reads, writes), +Close (half-close, close,
     // failure), +TLS (handshake and ciphertext). Stored state is module-internal for those
     // extensions; like every method, it is touched only on `loop`'s thread.
     let loop: EventLoop
     let proto: InetProtocol
     /// Where the socket is in its life, with the data of that stage (see `ConnectionState`).
-    @exclusivity(unchecked) var state: State
+    @exclusivity(unchecked) var state: ConnectionState
+    // What edge-triggered epoll told of the socket: knowledge beside the state machine, not a
+    // stage of it (see `Flow`). Both false before connect and after close.
+    /// Input may be waiting: set by every read edge; cleared by `EAGAIN` and by a short plain-TCP
+    /// read (the kernel queue was empty then; a later arrival raises a new edge).
+    @exclusivity(unchecked) var readable = false
+    /// The socket can take bytes: cleared by `EAGAIN` or a partial write, set by the next
+    /// EPOLLOUT edge.
+    @exclusivity(unchecked) var writable = false
     @exclusivity(unchecked) var descriptor: SocketDescriptor?
     @exclusivity(unchecked) var token: RegistrationToken?
 
@@ -60,7 +66,7 @@ final class ConnectionCore {
     var isDatagram: Bool { proto == .udp }
 
     init(loop: EventLoop, descriptor: consuming SocketDescriptor, protocol proto: InetProtocol,
-         state: State, highWater: Int) {
+         state: ConnectionState, highWater: Int) {
         self.loop = loop
         self.proto = proto
         self.state = state
@@ -93,17 +99,6 @@ final class ConnectionCore {
     }
     var isClosed: Bool { state.isClosed }
 
-    // Readiness knowledge lives in the state's flow; these read and write it there.
-    /// Input may be waiting (see `Flow.readable`); false before connect and after close.
-    @inline(__always) var readable: Bool {
-        get { state.flow?.readable ?? false }
-        set { state.updateFlow(required: false) { $0.readable = newValue } }
-    }
-    /// The socket can take bytes (see `Flow.writable`).
-    @inline(__always) var writable: Bool {
-        get { state.flow?.writable ?? false }
-        set { state.updateFlow(required: false) { $0.writable = newValue } }
-    }
     /// The input direction has ended (peer's end of stream read, or shut down).
     var inputEnded: Bool { state.flow?.input == .ended }
 
@@ -158,7 +153,9 @@ final class ConnectionCore {
     private func finishConnect(_ operation: ConnectOperation, _ attempt: Int, readable: Bool, failed: Bool) {
         let error = failed ? descriptor?.pendingError ?? EBADF : 0
         if error == 0 {
-            guard state.connected(readable: readable) != nil else { return }
+            guard state.connected() != nil else { return }
+            self.readable = readable
+            writable = true
             operation.attemptEnded(attempt, .connected)
         } else {
             closeNow(InetError.system("connect", errno: error))

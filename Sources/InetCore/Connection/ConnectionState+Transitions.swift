@@ -40,23 +40,23 @@ extension ConnectionState {
     /// What leaving for `closed` asks of the driver.
     struct Ending {
         /// The handshake's owner, which must hear how the handshake ended.
-        var owner: Owner?
+        var owner: HandshakeOwner?
         /// Unread input may sit in the socket (a clean close discards it so no RST goes out).
         var mayHaveInput: Bool
     }
 
     /// connecting → open: the non-blocking connect completed. Returns whom to tell.
-    mutating func connected(readable: Bool) -> (operation: Operation, attempt: Int)? {
+    mutating func connected() -> (operation: ConnectOperation, attempt: Int)? {
         guard case .connecting(let operation, let attempt) = self else {
             assertionFailure("connected in state \(self)")
             return nil
         }
-        self = .open(Flow(readable: readable, writable: true))
+        self = .open(Flow())
         return (operation, attempt)
     }
 
     /// open → handshaking: a TLS handshake starts; `owner` hears how it ends.
-    mutating func beginHandshake(_ owner: Owner) -> Bool {
+    mutating func beginHandshake(_ owner: HandshakeOwner) -> Bool {
         guard case .open(let flow) = self else {
             assertionFailure("a handshake starts on an open socket, not in state \(self)")
             return false
@@ -67,7 +67,7 @@ extension ConnectionState {
 
     /// handshaking → open. Returns the owner to tell; nil (no effect) when no handshake runs,
     /// e.g. it was closed while the last handshake message was in flight.
-    mutating func handshakeSucceeded() -> Owner? {
+    mutating func handshakeSucceeded() -> HandshakeOwner? {
         guard case .handshaking(let owner, let flow) = self else { return nil }
         self = .open(flow)
         return owner
@@ -126,15 +126,15 @@ extension ConnectionState {
         return true
     }
 
-    /// Any state → closed(error). Nil when already closed (the first ending wins). `secure`: a
-    /// TLS session may hold input the readiness flags do not show. `tellOwner`: false when the
-    /// handshake's owner is the one closing the socket.
-    mutating func close(_ error: InetError?, secure: Bool, tellOwner: Bool = true) -> Ending? {
+    /// Any state → closed(error). Nil when already closed (the first ending wins). `readable`:
+    /// readiness says input may wait; `secure`: a TLS session may hold input readiness does not
+    /// show. `tellOwner`: false when the handshake's owner is the one closing the socket.
+    mutating func close(_ error: InetError?, readable: Bool, secure: Bool, tellOwner: Bool = true) -> Ending? {
         let ending: Ending
         switch self {
         case .closed: return nil
         case .handshaking(let owner, _): ending = Ending(owner: tellOwner ? owner : nil, mayHaveInput: true)
-        case .open(let flow), .closing(let flow): ending = Ending(owner: nil, mayHaveInput: flow.readable || secure)
+        case .open, .closing: ending = Ending(owner: nil, mayHaveInput: readable || secure)
         case .connecting: ending = Ending(owner: nil, mayHaveInput: false)
         }
         self = .closed(error)

@@ -216,7 +216,9 @@ final class ListenerCore {
             let owned = SocketDescriptor(taking: fd)
             let core = ConnectionCore(
                 loop: target, descriptor: owned, protocol: .tcp,
-                state: .open(Flow(readable: true, writable: true)), highWater: limit)
+                state: .open(Flow()), highWater: limit)
+            core.readable = true  // an accepted socket may already hold the client's first bytes
+            core.writable = true
             core.closeOnExec = closeOnExec
             do throws(InetError) {
                 try core.register()

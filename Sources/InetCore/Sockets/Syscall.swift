@@ -25,7 +25,7 @@ enum Syscall {
     /// empty datagram.
     @inline(__always)
     static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, stream: Bool,
-                     _ what: @autoclosure () -> String, host: String? = nil) throws(InetError) -> IOResult {
+                     _ what: @autoclosure () -> String, host: @autoclosure () -> String? = nil) throws(InetError) -> IOResult {
         while true {
             var count = buffer.count
             if cinet_faults_active() != 0 {
@@ -34,7 +34,7 @@ enum Syscall {
                 case .limit(let n)?: count = min(count, n)
                 case .fail(let e)?:
                     if e == EINTR { continue }
-                    return try ioFailure(e, what(), host)
+                    return try ioFailure(e, what(), host())
                 }
             }
             let n = Glibc.read(fd, buffer.baseAddress, count)
@@ -42,24 +42,24 @@ enum Syscall {
             if n == 0 { return .endOfStream }
             let e = cinet_errno()
             if e == EINTR { continue }
-            return try ioFailure(e, what(), host)
+            return try ioFailure(e, what(), host())
         }
     }
 
     /// `recv(2)` with `MSG_PEEK | MSG_DONTWAIT`: copies waiting bytes without taking them.
     static func peek(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, _ what: @autoclosure () -> String,
-                     host: String? = nil) throws(InetError) -> IOResult {
+                     host: @autoclosure () -> String? = nil) throws(InetError) -> IOResult {
         while true {
             if cinet_faults_active() != 0, case .fail(let e)? = SyscallScript.fault(.recv, fd) {
                 if e == EINTR { continue }
-                return try ioFailure(e, what(), host)
+                return try ioFailure(e, what(), host())
             }
             let n = cinet_recv_peek(fd, buffer.baseAddress, buffer.count)
             if n > 0 { return .processed(n) }
             if n == 0 { return buffer.count == 0 ? .processed(0) : .endOfStream }
             let e = cinet_errno()
             if e == EINTR { continue }
-            return try ioFailure(e, what(), host)
+            return try ioFailure(e, what(), host())
         }
     }
 
@@ -79,7 +79,7 @@ enum Syscall {
     /// `send(2)` with `MSG_NOSIGNAL` (a broken pipe is an error, never a signal).
     @inline(__always)
     static func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, _ what: @autoclosure () -> String,
-                     host: String? = nil) throws(InetError) -> IOResult {
+                     host: @autoclosure () -> String? = nil) throws(InetError) -> IOResult {
         while true {
             var count = bytes.count
             if cinet_faults_active() != 0 {
@@ -88,20 +88,20 @@ enum Syscall {
                 case .limit(let n)?: count = min(count, n)
                 case .fail(let e)?:
                     if e == EINTR { continue }
-                    return try ioFailure(e, what(), host)
+                    return try ioFailure(e, what(), host())
                 }
             }
             let n = cinet_send(fd, bytes.baseAddress, count)
             if n >= 0 { return .processed(n) }
             let e = cinet_errno()
             if e == EINTR { continue }
-            return try ioFailure(e, what(), host)
+            return try ioFailure(e, what(), host())
         }
     }
 
     /// `sendmsg(2)` over `count` iovecs (a gathered stream write).
     static func sendmsg(_ fd: Int32, _ vectors: UnsafeMutablePointer<iovec>, count: Int,
-                        _ what: @autoclosure () -> String, host: String? = nil) throws(InetError) -> IOResult {
+                        _ what: @autoclosure () -> String, host: @autoclosure () -> String? = nil) throws(InetError) -> IOResult {
         while true {
             var limit = Int.max
             if cinet_faults_active() != 0 {
@@ -110,19 +110,19 @@ enum Syscall {
                 case .limit(let n)?: limit = n
                 case .fail(let e)?:
                     if e == EINTR { continue }
-                    return try ioFailure(e, what(), host)
+                    return try ioFailure(e, what(), host())
                 }
             }
             if limit != .max {
                 // A scripted partial write: the first iovec, cut to the limit.
                 let first = UnsafeRawBufferPointer(start: vectors[0].iov_base, count: vectors[0].iov_len)
-                return try send(fd, UnsafeRawBufferPointer(rebasing: first.prefix(limit)), what(), host: host)
+                return try send(fd, UnsafeRawBufferPointer(rebasing: first.prefix(limit)), what(), host: host())
             }
             let n = cinet_sendmsg_iov(fd, vectors, Int32(count))
             if n >= 0 { return .processed(n) }
             let e = cinet_errno()
             if e == EINTR { continue }
-            return try ioFailure(e, what(), host)
+            return try ioFailure(e, what(), host())
         }
     }
 

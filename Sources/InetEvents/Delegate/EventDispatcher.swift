@@ -68,7 +68,8 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
     enum Report {
         case none
         case due(InetError?)
-        case delivered
+        /// Handed to the delegate, with the error it carried.
+        case delivered(InetError?)
     }
 
     /// Whether a callback runs now.
@@ -179,21 +180,21 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
 
     // MARK: delivery
 
-    /// One event to deliver.
+    /// One event to deliver. Payload-free, so taking and dropping one on the per-event path
+    /// copies nothing; a connect's or disconnect's error is read from its report when called.
     private enum Due {
-        case connect(InetError?)
+        case connect
         case write
         case read
-        case disconnect(InetError?)
+        case disconnect
     }
 
     /// The next event by the delivery order (connect, write, read, disconnect), taken out of its
     /// state; nil when none is due or delivery is held back.
     private func takeDue() -> Due? {
         if case .due(let error) = connect {
-            connect = .delivered
-            if error != nil { finish() }  // nothing follows a failed connect
-            return .connect(error)
+            connect = .delivered(error)
+            return .connect
         }
         guard case .enabled = lifecycle else { return nil }
         if case .due = write {
@@ -207,11 +208,16 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
             return .read
         }
         if case .due(let error) = disconnect {
-            disconnect = .delivered
+            disconnect = .delivered(error)
             lifecycle = .disabled  // a disconnect disables events
-            return .disconnect(error)
+            return .disconnect
         }
         return nil
+    }
+
+    /// The error a delivered connect or disconnect report carried.
+    private static func error(of report: Report) -> InetError? {
+        if case .delivered(let error) = report { error } else { nil }
     }
 
     /// Delivers due events in order, one at a time. Called again from inside a callback it
@@ -220,9 +226,14 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
     func pump() {
         guard case .idle = delivery else { return }
         delivery = .delivering
-        while let delegate, let owner, !finished, let event = takeDue() {
+        // Both present (an owner may be attached after the connect's events came due; they wait
+        // for it), then the due event, then the references: the last turn, which finds nothing
+        // due, retains nothing.
+        while !finished, delegate != nil, owner != nil, let event = takeDue(), let delegate, let owner {
+            // Nothing follows a failed connect: finished before its callback runs.
+            if case .connect = event, Self.error(of: connect) != nil { finish() }
             guard let queue, let loop, let gate else {
-                Self.call(event, delegate, owner)
+                Self.call(event, delegate, owner, connect, disconnect)
                 continue
             }
             // On the caller's queue: the next event waits until this callback has returned,
@@ -230,8 +241,9 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
             delivery = .onQueue
             let handed = UncheckedPair(delegate: delegate, owner: owner)
             let me = UnsafeTransfer(self)
+            let (connect, disconnect) = (self.connect, self.disconnect)
             queue.async {
-                gate.pass { Self.call(event, handed.delegate, handed.owner) }
+                gate.pass { Self.call(event, handed.delegate, handed.owner, connect, disconnect) }
                 loop.execute {
                     me.value.delivery = .idle
                     me.value.pump()
@@ -242,12 +254,13 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
         delivery = .idle
     }
 
-    private static func call(_ event: Due, _ delegate: any ConnectionDelegate, _ owner: EventConnection) {
+    private static func call(_ event: Due, _ delegate: any ConnectionDelegate, _ owner: EventConnection,
+                             _ connect: @autoclosure () -> Report, _ disconnect: @autoclosure () -> Report) {
         switch event {
-        case .connect(let error): delegate.connectionDidConnect(owner, error: error)
+        case .connect: delegate.connectionDidConnect(owner, error: error(of: connect()))
         case .write: delegate.connectionCanWrite(owner)
         case .read: delegate.connectionCanRead(owner)
-        case .disconnect(let error): delegate.connectionDidDisconnect(owner, error: error)
+        case .disconnect: delegate.connectionDidDisconnect(owner, error: error(of: disconnect()))
         }
     }
 }

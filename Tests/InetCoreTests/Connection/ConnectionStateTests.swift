@@ -4,10 +4,8 @@ import Testing
 /// The connection's state value without sockets: which states carry a flow, how a flow changes,
 /// and that changing the flow of a state that has none traps (debug builds).
 @Suite struct ConnectionStateTests {
-    typealias ConnectionState = InetCore.ConnectionState<String, String>
-
     @Test func onlyConnectedStatesCarryAFlow() {
-        let flow = Flow(readable: true, writable: false)
+        let flow = Flow()
         #expect(ConnectionState.open(flow).flow == flow)
         #expect(ConnectionState.closing(flow).flow == flow)
         #expect(ConnectionState.closed(nil).flow == nil)
@@ -16,17 +14,17 @@ import Testing
     }
 
     @Test func updatingTheFlowKeepsTheState() {
-        var state = ConnectionState.open(Flow(readable: true, writable: true))
+        var state = ConnectionState.open(Flow())
         state.updateFlow { $0.output = .finPending }
         state.updateFlow { $0.input = .ended }
         guard case .open(let flow) = state else { Issue.record("left open: \(state)"); return }
-        #expect(flow.output == .finPending && flow.input == .ended && flow.readable && flow.writable)
-        var closing = ConnectionState.closing(Flow(readable: false, writable: true))
+        #expect(flow.output == .finPending && flow.input == .ended)
+        var closing = ConnectionState.closing(Flow())
         closing.updateFlow { $0.output = .finSent }
         guard case .closing(let after) = closing else { Issue.record("left closing: \(closing)"); return }
         #expect(after.output == .finSent)
         var closed = ConnectionState.closed(nil)
-        closed.updateFlow(required: false) { $0.readable = true }  // readiness news after the close: ignored
+        closed.updateFlow(required: false) { $0.input = .ended }  // readiness news after the close: ignored
         #expect(closed.flow == nil)
     }
 

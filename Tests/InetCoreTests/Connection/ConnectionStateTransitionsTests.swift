@@ -1,31 +1,50 @@
 import Testing
 @testable import InetCore
 
-/// Every edge of the connection's state machine, driven with plain values (no sockets): the
-/// state each input leads to, the action it returns, and the inputs a state cannot take trap.
+/// Every edge of the connection's state machine, driven without sockets (an operation that never
+/// begins, an accept handshake nobody waits for): the state each input leads to, the action it
+/// returns, and the inputs a state cannot take trap.
 @Suite struct ConnectionStateTransitionsTests {
-    typealias State = ConnectionState<String, String>
-    static let readyFlow = Flow(readable: false, writable: true)
+    typealias State = ConnectionState
+    /// A connect operation that is never begun: only its identity matters here.
+    static func operation() -> ConnectOperation {
+        ConnectOperation(plan: try! ConnectPlan(Connector(host: "127.0.0.1", port: 1)), completion: .callback { _ in })
+    }
+    static func owner() -> HandshakeOwner {
+        .accept(AcceptedHandshake(completion: .callback { _ in }, ioTimeout: nil))
+    }
+    /// The same handshake owner (identity of what it holds).
+    static func same(_ lhs: HandshakeOwner?, _ rhs: HandshakeOwner) -> Bool {
+        switch (lhs, rhs) {
+        case (.accept(let a)?, .accept(let b)): a === b
+        case (.connect(let a)?, .connect(let b)): a === b
+        default: false
+        }
+    }
+    static let readyFlow = Flow()
     static let reset = InetError(.connectionReset, "reset by peer")
 
     @Test func connectingBecomesOpenAndNamesTheAttempt() {
-        var state = State.connecting("op", attempt: 2)
-        let tell = state.connected(readable: true)
-        #expect(tell?.operation == "op" && tell?.attempt == 2)
-        #expect(state.flow == Flow(readable: true, writable: true))
+        let operation = Self.operation()
+        var state = State.connecting(operation, attempt: 2)
+        let tell = state.connected()
+        #expect(tell?.operation === operation && tell?.attempt == 2)
+        #expect(state.flow == Flow())
         #expect(state.refusal(reading: true) == nil && state.refusal(reading: false) == nil)
     }
 
     @Test func aHandshakeRunsFromOpenAndReturnsToIt() {
+        let owner = Self.owner()
         var state = State.open(Self.readyFlow)
-        let step1 = state.beginHandshake("owner")
+        let step1 = state.beginHandshake(owner)
         #expect(step1)
-        guard case .handshaking("owner", Self.readyFlow) = state else { Issue.record("\(state)"); return }
+        guard case .handshaking(let held, Self.readyFlow) = state, Self.same(held, owner) else { Issue.record("\(state)"); return }
         #expect(state.refusal(reading: true)?.code == .notConnected)
         let step2 = state.handshakeSucceeded()
-        #expect(step2 == "owner")
+        #expect(Self.same(step2, owner))
         guard case .open(Self.readyFlow) = state else { Issue.record("\(state)"); return }
-        #expect(state.handshakeSucceeded() == nil)  // no handshake runs: no owner, no change
+        let again = state.handshakeSucceeded()
+        #expect(again == nil)  // no handshake runs: no owner, no change
         guard case .open = state else { Issue.record("\(state)"); return }
     }
 
@@ -48,7 +67,7 @@ import Testing
     }
 
     @Test func shutdownOutputIsRefusedWhenNotOpen() {
-        var connecting = State.connecting("op", attempt: 0)
+        var connecting = State.connecting(Self.operation(), attempt: 0)
         let step8 = connecting.requestShutdownOutput()
         #expect(step8 == .refuse(InetError(.connectionClosed, "connection closed")))
         var closed = State.closed(Self.reset)
@@ -101,10 +120,10 @@ import Testing
     }
 
     @Test func closeBeforeOpenIsImmediate() {
-        var connecting = State.connecting("op", attempt: 0)
+        var connecting = State.connecting(Self.operation(), attempt: 0)
         let step21 = connecting.requestClose()
         #expect(step21 == .closeNow)
-        var handshaking = State.handshaking("owner", Self.readyFlow)
+        var handshaking = State.handshaking(Self.owner(), Self.readyFlow)
         let step22 = handshaking.requestClose()
         #expect(step22 == .closeNow)
         var closed = State.closed(nil)
@@ -113,10 +132,10 @@ import Testing
     }
 
     @Test func closedHasNoOutgoingEdgeAndKeepsTheFirstError() {
-        var state = State.open(Flow(readable: true, writable: true))
-        let ending = state.close(Self.reset, secure: false)
+        var state = State.open(Flow())
+        let ending = state.close(Self.reset, readable: true, secure: false)
         #expect(ending?.owner == nil && ending?.mayHaveInput == true)
-        #expect(state.close(nil, secure: false) == nil)  // a second ending changes nothing
+        #expect(state.close(nil, readable: false, secure: false) == nil)  // a second ending changes nothing
         #expect(state.refusal(reading: true) == Self.reset && state.refusal(reading: false) == Self.reset)
         let step24 = state.queueDrained(closeNotifyOwed: true, writersWaiting: false)
         #expect(step24 == .nothing)
@@ -129,20 +148,21 @@ import Testing
     }
 
     @Test func closingAHandshakeTellsItsOwnerUnlessTheOwnerCloses() {
-        var told = State.handshaking("owner", Self.readyFlow)
-        let step26 = told.close(Self.reset, secure: true)
-        #expect(step26?.owner == "owner")
-        var quiet = State.handshaking("owner", Self.readyFlow)
-        let ending = quiet.close(nil, secure: true, tellOwner: false)
+        let owner = Self.owner()
+        var told = State.handshaking(owner, Self.readyFlow)
+        let step26 = told.close(Self.reset, readable: false, secure: true)
+        #expect(Self.same(step26?.owner, owner))
+        var quiet = State.handshaking(Self.owner(), Self.readyFlow)
+        let ending = quiet.close(nil, readable: false, secure: true, tellOwner: false)
         #expect(ending?.owner == nil && ending?.mayHaveInput == true)
-        var connecting = State.connecting("op", attempt: 1)
-        let step27 = connecting.close(nil, secure: false)
+        var connecting = State.connecting(Self.operation(), attempt: 1)
+        let step27 = connecting.close(nil, readable: false, secure: false)
         #expect(step27?.mayHaveInput == false)
         var secure = State.open(Self.readyFlow)  // not readable, but TLS may hold input
-        let step28 = secure.close(nil, secure: true)
+        let step28 = secure.close(nil, readable: false, secure: true)
         #expect(step28?.mayHaveInput == true)
         var plain = State.open(Self.readyFlow)
-        let step29 = plain.close(nil, secure: false)
+        let step29 = plain.close(nil, readable: false, secure: false)
         #expect(step29?.mayHaveInput == false)
     }
 
@@ -154,7 +174,7 @@ import Testing
         #expect(!step31)
         state.endInput()
         #expect(state.flow?.input == .ended && state.flow?.peer == .reported)
-        var connecting = State.connecting("op", attempt: 0)
+        var connecting = State.connecting(Self.operation(), attempt: 0)
         let step32 = connecting.reportPeerEnd()
         #expect(!step32)
     }
@@ -162,22 +182,22 @@ import Testing
     // Inputs a state cannot take: a debug build traps (release: no effect).
     @Test func connectedWhenNotConnectingTraps() async {
         await #expect(processExitsWith: .failure) {
-            var state = State.open(Flow(readable: false, writable: true))
-            _ = state.connected(readable: false)
+            var state = State.open(Flow())
+            _ = state.connected()
         }
     }
 
     @Test func aHandshakeOnAClosedSocketTraps() async {
         await #expect(processExitsWith: .failure) {
             var state = State.closed(nil)
-            _ = state.beginHandshake("owner")
+            _ = state.beginHandshake(Self.owner())
         }
     }
 
     @Test func aHandshakeWhileConnectingTraps() async {
         await #expect(processExitsWith: .failure) {
-            var state = State.connecting("op", attempt: 0)
-            _ = state.beginHandshake("owner")
+            var state = State.connecting(Self.operation(), attempt: 0)
+            _ = state.beginHandshake(Self.owner())
         }
     }
 }
