@@ -33,6 +33,33 @@ public enum TestCertificates {
         key expired
         openssl req -new -key expired.key -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -out expired.csr
         openssl ca -batch -config ca.cnf -in expired.csr -startdate 20200101000000Z -enddate 20200201000000Z -out expired.pem -notext 2>/dev/null
+        # A second root standing for a public CA of the system store (issue 11): its client
+        # certificate must not open an mTLS server that was given ca.pem alone.
+        key publicca
+        openssl req -x509 -new -key publicca.key -subj "/CN=Public Root CA" -days 30 -out publicca.pem \
+          -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+        key public-client
+        openssl req -new -key public-client.key -subj "/CN=Public Client" -out public-client.csr
+        printf "subjectAltName=DNS:public-client.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n" > public-client.ext
+        openssl x509 -req -in public-client.csr -CA publicca.pem -CAkey publicca.key -CAcreateserial -days 30 -extfile public-client.ext -out public-client.pem 2>/dev/null
+        { cat /etc/ssl/certs/ca-certificates.crt 2>/dev/null || true; cat publicca.pem; } > system-with-public-ca.pem
+        # Names that must not verify (RFC 9525): CN only, no SAN; a partial wildcard.
+        key cn-only
+        openssl req -new -key cn-only.key -subj "/CN=localhost" -out cn-only.csr
+        printf "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n" > cn-only.ext
+        openssl x509 -req -in cn-only.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile cn-only.ext -out cn-only.pem 2>/dev/null
+        leaf partial-wildcard "partial wildcard" "DNS:f*.example.test"
+        # Weak leaves that must not verify, with or without .secureFallback: RSA-1024, SHA-1.
+        openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out rsa1024.key 2>/dev/null
+        openssl req -new -key rsa1024.key -subj "/CN=localhost" -out rsa1024.csr
+        printf "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n" > weak.ext
+        openssl x509 -req -in rsa1024.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile weak.ext -out rsa1024.pem 2>/dev/null
+        openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa2048.key 2>/dev/null
+        openssl req -new -key rsa2048.key -subj "/CN=localhost" -out rsa2048.csr
+        openssl x509 -req -in rsa2048.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile weak.ext -out rsa2048.pem 2>/dev/null
+        key sha1
+        openssl req -new -key sha1.key -subj "/CN=localhost" -out sha1.csr
+        openssl x509 -req -sha1 -in sha1.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile weak.ext -out sha1.pem 2>/dev/null
         # Store forms.
         cat server.pem ca.pem server.key > server-bundle.pem
         cat client.pem client.key > client-bundle.pem

@@ -13,6 +13,12 @@ public final class TLSContext: @unchecked Sendable {
 
     /// TLS 1.2 suites when not in fallback: ECDHE key exchange with AEAD ciphers only.
     static let modernCiphers = "ECDHE+AESGCM:ECDHE+CHACHA20"
+    /// TLS 1.0–1.2 suites with `.secureFallback`: forward secret only (ECDHE, DHE), CBC allowed
+    /// for old servers, no RC4, 3DES, NULL or anonymous suites.
+    static let fallbackCiphers = "ECDHE:DHE:!aNULL:!eNULL:!RC4:!3DES:!PSK:!SRP:@SECLEVEL=0"
+    /// How certificates are judged, fallback or not (OpenSSL's default level: RSA/DH ≥ 2048
+    /// bits, ECC ≥ 224, no SHA-1 signatures).
+    static let certificateSecurityLevel: Int32 = 2
 
     /// Builds the context; credential and trust-store problems surface here, each with its kind.
     public init(_ configuration: TLSConfiguration) throws(TLSError) {
@@ -36,6 +42,15 @@ public final class TLSContext: @unchecked Sendable {
 
     deinit { SSL_CTX_free(context) }
 
+    /// Adds the PEM roots in `path` to the context's trust store.
+    private func loadRoots(_ path: String) throws(TLSError) {
+        _ = try CredentialLoader.readFile(path)  // not found / unreadable, with its own error
+        guard SSL_CTX_load_verify_locations(context, path, nil) == 1 else {
+            throw TLSError(.credentialsInvalid, "trust roots file '\(path)' holds no usable certificate",
+                           openSSLReason: OpenSSLErrors.lastReason())
+        }
+    }
+
     private func configure() throws(TLSError) {
         let range = configuration.versionRange
         if range.lowerBound < .v1_2 && !configuration.legacyFallback {
@@ -44,29 +59,46 @@ public final class TLSContext: @unchecked Sendable {
         _ = cinet_ssl_ctx_set_min_proto(context, range.lowerBound.openSSLValue)
         _ = cinet_ssl_ctx_set_max_proto(context, range.upperBound.openSSLValue)
         if configuration.legacyFallback {
+            // Fallback widens what may be *negotiated* (TLS 1.0/1.1, CBC-SHA1 suites at security
+            // level 0) but not how certificates are judged: chain keys and signatures still meet
+            // the default level 2 (RSA ≥ 2048, no SHA-1), and every suite is forward secret.
             SSL_CTX_set_security_level(context, 0)
-            _ = SSL_CTX_set_cipher_list(context, "DEFAULT@SECLEVEL=0")
+            _ = SSL_CTX_set_cipher_list(context, Self.fallbackCiphers)
+            X509_VERIFY_PARAM_set_auth_level(SSL_CTX_get0_param(context), Self.certificateSecurityLevel)
         } else {
             _ = SSL_CTX_set_cipher_list(context, Self.modernCiphers)
+        }
+        if configuration.role == .client {
+            // A server-initiated renegotiation would run a second handshake after the pins and
+            // the caller's checks of the first: refused.
+            _ = SSL_CTX_set_options(context, CINET_SSL_OP_NO_RENEGOTIATION)
         }
         _ = OpenSSLErrors.drain()
 
         let credentials = configuration.credentials
-        let verifies = configuration.role == .client ? configuration.verifyPeer : configuration.requireClientCertificate
-        if verifies {
+        switch configuration.role {
+        case .client where configuration.verifyPeer:
             guard SSL_CTX_set_default_verify_paths(context) == 1 else {
                 throw TLSError(.credentialsInvalid, "cannot read the system trust store", openSSLReason: OpenSSLErrors.lastReason())
             }
-            if let roots = credentials.trustRootsFile {
-                _ = try CredentialLoader.readFile(roots)  // not found / unreadable, with its own error
-                guard SSL_CTX_load_verify_locations(context, roots, nil) == 1 else {
-                    throw TLSError(.credentialsInvalid, "trust roots file '\(roots)' holds no usable certificate",
-                                   openSSLReason: OpenSSLErrors.lastReason())
-                }
+            if let roots = credentials.trustRootsFile { try loadRoots(roots) }
+            SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nil)
+        case .server where configuration.requireClientCertificate:
+            // A server that asks for client certificates trusts exactly the roots it was given —
+            // never the system store, whose every public CA could then vouch for a client — and
+            // names them in its certificate request.
+            guard let roots = credentials.trustRootsFile else {
+                throw TLSError(.credentialsInvalid,
+                               "requireClientCertificate needs trustRootsFile: the CA certificates that issue client certificates")
             }
-            let mode = configuration.role == .client ? SSL_VERIFY_PEER : (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT)
-            SSL_CTX_set_verify(context, mode, nil)
-        } else {
+            try loadRoots(roots)
+            guard let names = SSL_load_client_CA_file(roots) else {
+                throw TLSError(.credentialsInvalid, "trust roots file '\(roots)' holds no CA name to request client certificates with",
+                               openSSLReason: OpenSSLErrors.lastReason())
+            }
+            SSL_CTX_set_client_CA_list(context, names)
+            SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nil)
+        case .client, .server:
             SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
         }
 

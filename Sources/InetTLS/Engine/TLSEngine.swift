@@ -50,6 +50,9 @@ public final class TLSEngine {
                 if !isIP { _ = cinet_ssl_set_sni(ssl, serverName) }
                 if context.configuration.verifyPeer {
                     let param = SSL_get0_param(ssl)
+                    // RFC 9525: names come from subjectAltName only (never the subject CN), and a
+                    // wildcard stands for a whole label (`*.example.test`, not `f*.example.test`).
+                    X509_VERIFY_PARAM_set_hostflags(param, UInt32(X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS))
                     let ok = isIP ? X509_VERIFY_PARAM_set1_ip_asc(param, serverName) : X509_VERIFY_PARAM_set1_host(param, serverName, 0)
                     if ok != 1 {
                         // deinit frees `ssl`: every stored property is already set.
