@@ -84,7 +84,7 @@ final class ConnectionCore {
             token = try loop.register(fd: fd, .connection(self))
         } catch {
             descriptor = nil
-            state = .closed(error)
+            _ = state.close(error, readable: false, secure: false)
             throw error
         }
     }
