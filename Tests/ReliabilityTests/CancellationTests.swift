@@ -29,18 +29,6 @@ import Testing
         }
     }
 
-    /// Runs a blocking wait on a thread of its own, so the cooperative pool (which runs the task
-    /// being waited for) is never blocked by the test.
-    static func offPool(_ wait: @escaping @Sendable () -> Bool) async -> Bool {
-        await withCheckedContinuation { continuation in
-            do throws(InetError) {
-                try spawnThread(name: "test-wait", detached: true) { continuation.resume(returning: wait()) }
-            } catch {
-                continuation.resume(returning: false)
-            }
-        }
-    }
-
     /// Awaits an operation that was cancelled: it must fail with `cancelled` (its message
     /// containing `text`), never crash or succeed.
     static func expectCancelled<T>(_ task: Task<T, any Error>, _ stage: String, containing text: String = "") async {
@@ -89,7 +77,7 @@ import Testing
             connector.resolver = stalled
             let stalling = connector
             let task = Task { try await stalling.connect() }
-            _ = await Self.offPool { stalled.waitUntilCalled(); return true }
+            _ = await waitOffPool { stalled.waitUntilCalled(); return true }
             task.cancel()
             await Self.expectCancelled(task, "resolving")
             stalled.release()  // the late answer finds the connect ended

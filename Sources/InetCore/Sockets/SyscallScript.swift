@@ -82,18 +82,9 @@ package enum SyscallScript {
         return true
     }
 
-    /// `waitUntilInjected` from async code: the wait runs on a thread of its own, so the
-    /// cooperative pool (which may run the very operation being waited for) is never blocked.
+    /// `waitUntilInjected` from async code (see ``waitOffPool(_:)``).
     package static func injection(_ call: SyscallCall, count: Int = 1, timeout: Duration = .seconds(10)) async -> Bool {
-        await withCheckedContinuation { continuation in
-            do throws(InetError) {
-                try spawnThread(name: "syscall-script-wait", detached: true) {
-                    continuation.resume(returning: waitUntilInjected(call, count: count, timeout: timeout))
-                }
-            } catch {
-                continuation.resume(returning: false)
-            }
-        }
+        await waitOffPool { waitUntilInjected(call, count: count, timeout: timeout) }
     }
 
     /// The fault for this call, if a rule matches (used by ``Syscall``).
@@ -120,6 +111,19 @@ package enum SyscallScript {
                 return state.rules[i].fault
             }
             return nil
+        }
+    }
+}
+
+/// Runs a blocking wait on a thread of its own and returns its answer, so async tests never block
+/// the cooperative pool (which may run the very operation being waited for). False when no thread
+/// can be made.
+package func waitOffPool(_ wait: @escaping @Sendable () -> Bool) async -> Bool {
+    await withCheckedContinuation { continuation in
+        do throws(InetError) {
+            try spawnThread(name: "test-wait", detached: true) { continuation.resume(returning: wait()) }
+        } catch {
+            continuation.resume(returning: false)
         }
     }
 }
