@@ -66,3 +66,36 @@ import InetEvents
         try client.close()
     }
 }
+
+/// Issue 11, defect 2, through the delegate API: a TCP end without close_notify is reported as
+/// `tlsTruncated` in the disconnect event; a close_notify end as a clean disconnect.
+@Suite struct SecureDelegateTruncationTests {
+    func run(_ ending: PythonTLSServer.Ending) throws -> (events: [EventLog.Entry], received: Int, peerEnd: PeerEnd?) {
+        let (server, port) = try PythonTLSServer.start(sending: 80_800, ending: ending)
+        defer { server.stop() }
+        var connector = Connector(host: "localhost", port: port, options: [.noInherit, .secure])
+        connector.credentials = SecurityCredentials(trustRootsFile: TestCertificates.path("ca.pem"))
+        let log = EventLog()
+        let received = Locked(0)
+        log.onRead = { connection in
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while case .bytes(let n)? = try? buffer.withUnsafeMutableBytes({ try connection.read(into: $0) }) {
+                received.withLock { $0 += n }
+            }
+        }
+        let client = try connector.connect(delegate: log)
+        let events = log.wait { $0.contains { if case .disconnect = $0 { true } else { false } } }
+        return (events, received.withLock { $0 }, client.connection?.peerEnd)
+    }
+
+    @Test func truncationIsTheDisconnectError() throws {
+        let cut = try run(.cutAfter(ciphertextBytes: 20_000))
+        #expect(cut.events.last == .disconnect(.tlsTruncated), "\(cut.events)")
+        #expect(cut.received == 16_384)
+        #expect(cut.peerEnd == .truncated)
+        let clean = try run(.closeNotify)
+        #expect(clean.events.last == .disconnect(nil), "\(clean.events)")
+        #expect(clean.received == 80_800)
+        #expect(clean.peerEnd == .closeNotify)
+    }
+}

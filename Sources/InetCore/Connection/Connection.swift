@@ -23,6 +23,13 @@ public final class Connection: Sendable {
     public let ioTimeout: Duration?
     /// What TLS negotiated, for a secure connection.
     public let tls: TLSInfo?
+    /// How the peer ended its side, once a read has seen it (`nil` while it is open, or when
+    /// the connection was closed from this side first). For a secure connection, a read that
+    /// returned end of stream means ``PeerEnd/closeNotify``: the data is complete; an end without
+    /// `close_notify` fails the read with `tlsTruncated` and is ``PeerEnd/truncated`` here.
+    public var peerEnd: PeerEnd? {
+        PeerEnd(rawValue: core.value.peerEndRecord.load(ordering: .acquiring))
+    }
     private let nextID = Atomic<UInt64>(1)
 
     init(core: ConnectionCore, host: String, ioTimeout: Duration?) {

@@ -19,7 +19,7 @@ extension ConnectionCore {
     func shutdownInput() {
         guard let fd = descriptor?.raw, state.flow != nil else { return }
         Syscall.shutdown(fd, CINET_SHUT_RD)
-        endInput()
+        state.endInput()  // ours, not the peer's: `peerEnd` stays unset
         serviceReads()
     }
 
@@ -122,5 +122,9 @@ extension ConnectionCore {
             if let error { c.fail(error) } else { c.succeed(()) }
         }
         if let owner = ending.owner { notifyHandshakeEnded(owner, .failure(closed)) }
+        // A failure found by a read or write (a reset, a TLS truncation) ends the connection
+        // inside the application's own call: the event layer hears of it here, since no
+        // readiness edge will come for a closed socket. It delivers one disconnect at most.
+        if let error { eventSink?.connectionPeerClosed(error) }
     }
 }

@@ -25,7 +25,7 @@ extension ConnectionCore {
             if n < buffer.count, !isDatagram { readable = false }  // drained (see `Flow.readable`)
             return .bytes(n)
         case .endOfStream:
-            endInput()
+            endInput(.finished)
             return .endOfStream
         case .wouldBlock:
             readable = false
@@ -33,8 +33,23 @@ extension ConnectionCore {
         }
     }
 
-    /// The input direction has ended: later reads return end of stream.
-    func endInput() { state.endInput() }
+    /// The peer's side has ended (`how`): later reads return end of stream.
+    func endInput(_ how: PeerEnd) {
+        peerEndRecord.store(how.rawValue, ordering: .releasing)
+        state.endInput()
+    }
+
+    /// TCP ended without `close_notify`: the read fails with `tlsTruncated` and so does the
+    /// connection (OpenSSL, like the RFC, treats the session as broken: nothing more can be
+    /// sent or resumed).
+    private func truncated(_ tls: TLSEngine) -> InetError {
+        peerEndRecord.store(PeerEnd.truncated.rawValue, ordering: .releasing)
+        let whereCut = tls.hasPartialRecord ? " in the middle of a TLS record" : ""
+        let failure = InetError(.tlsTruncated, "read from \(remoteDescription): the peer closed TCP\(whereCut) without "
+                                + "TLS close_notify after \(plaintextReceived) bytes; the data may be truncated", host: host)
+        fail(failure)
+        return failure
+    }
 
     /// Decrypts what the engine holds, reading ciphertext from the socket as needed.
     private func tryReadTLS(_ tls: TLSEngine, into buffer: UnsafeMutableRawBufferPointer) throws(InetError) -> TryReadResult {
@@ -48,17 +63,17 @@ extension ConnectionCore {
             }
             flushTLSOutput()  // post-handshake messages (key updates) may need answers
             switch result {
-            case .bytes(let n): return .bytes(n)
+            case .bytes(let n):
+                plaintextReceived &+= n
+                return .bytes(n)
             case .closed:
-                endInput()
+                endInput(.closeNotify)
                 return .endOfStream
             case .needsInput:
                 switch readTLSInput(tls) {
                 case .fed: continue
                 case .wouldBlock: return .wouldBlock
-                case .endOfStream:
-                    endInput()  // TCP closed without close_notify: treated as end of stream
-                    return .endOfStream
+                case .endOfStream: throw truncated(tls)
                 case .failed(let error):
                     fail(error)
                     throw error

@@ -2,6 +2,7 @@ import CInetLinux
 import DequeModule
 import Glibc
 import InetTLS
+import Synchronization
 
 /// The loop-side state of one socket (TCP stream or connected UDP).
 ///
@@ -41,10 +42,15 @@ final class ConnectionCore {
     var knownLocalAddress: SocketAddress?
     /// The TLS session of a secure connection (ciphertext on the socket, plaintext to callers).
     @exclusivity(unchecked) var tls: TLSEngine?
+    /// Plaintext bytes decrypted so far (named in a truncation error).
+    var plaintextReceived = 0
     /// Clients with session resumption: where to keep this connection's session when it ends.
     var sessionKey: TLSSessionCache.Key?
     /// Reported to callers in errors ("host" as the caller named it).
     var host: String?
+    /// How the peer ended its side (a `PeerEnd` raw value; 0 while open or never seen). Atomic,
+    /// so ``Connection/peerEnd`` reads it from any thread; written once, on the loop.
+    let peerEndRecord = Atomic<UInt8>(0)
     /// The event layer listening to this connection (InetEvents), if any.
     @exclusivity(unchecked) var eventSink: ConnectionEventSink?
 

@@ -54,6 +54,7 @@ public enum InetErrorCode: Sendable, Hashable, CaseIterable {
     case certificatePinMismatch
     case credentialsWrongPassword
     case credentialsKeyMismatch
+    case tlsTruncated
 
     /// The number legacy callers compare against (`InetGetLastError`, the high word of `lParam`).
     public var legacyCode: UInt32 {
@@ -104,6 +105,7 @@ public enum InetErrorCode: Sendable, Hashable, CaseIterable {
         case .certificatePinMismatch: 0x8004_0128
         case .credentialsWrongPassword: 0x8004_0129
         case .credentialsKeyMismatch: 0x8004_012A
+        case .tlsTruncated: 0x8004_012B
         }
     }
 
@@ -162,6 +164,7 @@ public enum InetErrorCode: Sendable, Hashable, CaseIterable {
         case .certificatePinMismatch: "certificate public key matches no pin"
         case .credentialsWrongPassword: "wrong password for credentials"
         case .credentialsKeyMismatch: "private key does not match certificate"
+        case .tlsTruncated: "TLS ended without close_notify: data may be truncated"
         }
     }
 }

@@ -79,6 +79,10 @@ public final class TLSEngine {
     /// True when plaintext (or unprocessed ciphertext) is buffered inside the engine.
     public var hasBufferedInput: Bool { SSL_pending(ssl) > 0 || BIO_ctrl_pending(input) > 0 }
 
+    /// True when part of a record arrived and the rest did not (yet): an end of input now cuts
+    /// the record.
+    public var hasPartialRecord: Bool { SSL_has_pending(ssl) == 1 || BIO_ctrl_pending(input) > 0 }
+
     /// Bytes of ciphertext waiting to be sent.
     public var pendingOutput: Int { Int(BIO_ctrl_pending(output)) }
 
