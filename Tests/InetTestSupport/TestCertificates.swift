@@ -28,7 +28,7 @@ public enum TestCertificates {
         leaf client "Inet Test Client" "DNS:client.test"
         leaf client2 "Second Client" "DNS:client2.test"
         # An expired leaf: `openssl ca` takes explicit dates.
-        mkdir -p ca.db && : > ca.db/index.txt && echo 1000 > ca.db/serial
+        mkdir -p ca.db && : > ca.db/index.txt && echo 1000 > ca.db/serial && echo 'unique_subject = no' > ca.db/index.txt.attr
         printf '[ca]\ndefault_ca=t\n[t]\ndatabase=ca.db/index.txt\nserial=ca.db/serial\nnew_certs_dir=ca.db\ncertificate=ca.pem\nprivate_key=ca.key\ndefault_md=sha256\npolicy=p\ncopy_extensions=copy\n[p]\ncommonName=supplied\n' > ca.cnf
         key expired
         openssl req -new -key expired.key -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -out expired.csr
@@ -49,6 +49,22 @@ public enum TestCertificates {
         printf "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n" > cn-only.ext
         openssl x509 -req -in cn-only.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile cn-only.ext -out cn-only.pem 2>/dev/null
         leaf partial-wildcard "partial wildcard" "DNS:f*.example.test"
+        # An intermediate name-constrained to example.test and the CN-only "localhost" leaf it
+        # issued: it verifies only where names are still taken from the subject CN (the
+        # constraint applies to SANs; a CN-only leaf escapes it).
+        key constrained-ca
+        openssl req -new -key constrained-ca.key -subj "/CN=Constrained CA" -out constrained-ca.csr
+        printf "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nnameConstraints=critical,permitted;DNS:example.test\n" > constrained-ca.ext
+        openssl x509 -req -in constrained-ca.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile constrained-ca.ext -out constrained-ca.pem 2>/dev/null
+        key constrained-leaf
+        openssl req -new -key constrained-leaf.key -subj "/CN=localhost" -out constrained-leaf.csr
+        openssl x509 -req -in constrained-leaf.csr -CA constrained-ca.pem -CAkey constrained-ca.key -CAcreateserial -days 30 -extfile cn-only.ext -out constrained-leaf.pem 2>/dev/null
+        # A revoked localhost leaf and the CA's CRL naming it.
+        key revoked
+        openssl req -new -key revoked.key -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -out revoked.csr
+        openssl ca -batch -config ca.cnf -in revoked.csr -days 30 -out revoked.pem -notext 2>/dev/null
+        openssl ca -config ca.cnf -revoke revoked.pem 2>/dev/null
+        openssl ca -config ca.cnf -gencrl -crldays 30 -out ca.crl 2>/dev/null
         # Weak leaves that must not verify, with or without .secureFallback: RSA-1024, SHA-1.
         openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out rsa1024.key 2>/dev/null
         openssl req -new -key rsa1024.key -subj "/CN=localhost" -out rsa1024.csr
@@ -60,6 +76,14 @@ public enum TestCertificates {
         key sha1
         openssl req -new -key sha1.key -subj "/CN=localhost" -out sha1.csr
         openssl x509 -req -sha1 -in sha1.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile weak.ext -out sha1.pem 2>/dev/null
+        # Passes ordinary verification, fails strict X.509 (no authority key identifier).
+        printf "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nauthorityKeyIdentifier=none\nsubjectKeyIdentifier=none\n" > lax.ext
+        openssl x509 -req -in rsa2048.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile lax.ext -out lax.pem 2>/dev/null
+        cp rsa2048.key lax.key
+        # A localhost server certificate from the "public" CA of system-with-public-ca.pem.
+        key public-server
+        openssl req -new -key public-server.key -subj "/CN=localhost" -out public-server.csr
+        openssl x509 -req -in public-server.csr -CA publicca.pem -CAkey publicca.key -CAcreateserial -days 30 -extfile weak.ext -out public-server.pem 2>/dev/null
         # Store forms.
         cat server.pem ca.pem server.key > server-bundle.pem
         cat client.pem client.key > client-bundle.pem

@@ -257,7 +257,7 @@ final class ConnectOperation {
         do throws(TLSError) {
             let engine = try TLSEngine(context: context, serverName: plan.host)
             if context.configuration.credentials.sessionResumption {
-                let key = TLSSessionCache.Key(context: ObjectIdentifier(context), host: plan.host, port: plan.port)
+                let key = TLSSessionCache.Key(context: context.serial, host: plan.host, port: plan.port)
                 if let session = TLSSessionCache.session(for: key) { engine.offer(session) }
                 core.sessionKey = key
             }

@@ -101,7 +101,9 @@ final class ConnectPlan: @unchecked Sendable {
                 "host \(host) is \(literal.family) but localAddress \(localBind.ipAddress) is \(localBind.family)", host: host)
         }
 
-        if c.options.contains(.secure) {
+        if let context = c.tlsContext {
+            tlsContext = try Self.check(context, options: c.options, credentials: c.credentials, host: host)
+        } else if c.options.contains(.secure) {
             let configuration = TLSConfiguration(
                 role: .client, verifyPeer: !c.options.contains(.trustedSite),
                 legacyFallback: c.options.contains(.secureFallback), credentials: c.credentials ?? SecurityCredentials())
@@ -118,6 +120,32 @@ final class ConnectPlan: @unchecked Sendable {
         resolver = c.resolver
         loop = (c.group ?? EventLoopGroup.shared).next()
         timeout = c.timeout
+    }
+}
+
+extension ConnectPlan {
+    /// A caller's client context, checked against the connector's options and credentials.
+    static func check(_ context: TLSContext, options: InetOptions, credentials: SecurityCredentials?,
+                      host: String) throws(InetError) -> TLSContext {
+        let configuration = context.configuration
+        guard options.contains(.secure) else {
+            throw InetError(.invalidOptions, "invalid options \(options): a tlsContext needs .secure", host: host)
+        }
+        guard configuration.role == .client else {
+            throw InetError(.invalidParameter, "a connector's tlsContext must be a .client context; got a server one", host: host)
+        }
+        guard credentials == nil else {
+            throw InetError(.invalidParameter, "give a connector credentials or a tlsContext, not both", host: host)
+        }
+        if options.contains(.trustedSite) == configuration.verifyPeer {
+            throw InetError(.invalidOptions, "invalid options \(options): .trustedSite is \(options.contains(.trustedSite) ? "set" : "not set") "
+                            + "but the tlsContext \(configuration.verifyPeer ? "verifies" : "does not verify") the server", host: host)
+        }
+        if options.contains(.secureFallback) != configuration.legacyFallback {
+            throw InetError(.invalidOptions, "invalid options \(options): .secureFallback is \(options.contains(.secureFallback) ? "set" : "not set") "
+                            + "but the tlsContext was made \(configuration.legacyFallback ? "with" : "without") legacyFallback", host: host)
+        }
+        return context
     }
 }
 

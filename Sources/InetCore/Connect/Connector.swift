@@ -21,6 +21,10 @@ public struct Connector: Sendable {
     /// TLS credentials for `.secure`: a client certificate, extra trust roots, pins, versions.
     /// `nil`: no client certificate, the system trust store, TLS 1.2–1.3.
     public var credentials: SecurityCredentials?
+    /// For `.secure`, instead of ``credentials``: a client context the caller made once and
+    /// shares between connectors (it is not cached or rebuilt). `.trustedSite` and
+    /// `.secureFallback` must agree with how it was made.
+    public var tlsContext: TLSContext?
     /// Local IP literal to bind before connecting; only addresses of its family are tried.
     public var localAddress: String?
     /// Local port to bind (0: any).
@@ -66,6 +70,7 @@ public struct Connector: Sendable {
         self.writeBufferLimit = 1 << 20
         self.resolver = SystemResolver()
         self.credentials = nil
+        self.tlsContext = nil
         self.group = nil
     }
 

@@ -55,6 +55,7 @@ public enum InetErrorCode: Sendable, Hashable, CaseIterable {
     case credentialsWrongPassword
     case credentialsKeyMismatch
     case tlsTruncated
+    case certificateRevoked
 
     /// The number legacy callers compare against (`InetGetLastError`, the high word of `lParam`).
     public var legacyCode: UInt32 {
@@ -106,6 +107,7 @@ public enum InetErrorCode: Sendable, Hashable, CaseIterable {
         case .credentialsWrongPassword: 0x8004_0129
         case .credentialsKeyMismatch: 0x8004_012A
         case .tlsTruncated: 0x8004_012B
+        case .certificateRevoked: 0x8004_012C
         }
     }
 
@@ -165,6 +167,7 @@ public enum InetErrorCode: Sendable, Hashable, CaseIterable {
         case .credentialsWrongPassword: "wrong password for credentials"
         case .credentialsKeyMismatch: "private key does not match certificate"
         case .tlsTruncated: "TLS ended without close_notify: data may be truncated"
+        case .certificateRevoked: "certificate revoked"
         }
     }
 }

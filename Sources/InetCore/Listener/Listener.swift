@@ -35,10 +35,11 @@ public final class Listener: Sendable {
     ///   - tls: server TLS (role `.server`, with a certificate store). The listener accepts ahead
     ///     and runs up to 64 handshakes at once, each within `handshakeTimeout`; `accept` hands out
     ///     connections whose handshake succeeded. Clients that fail theirs are closed and dropped.
+    ///   - tlsContext: instead of `tls`, a server context the caller made (and may share).
     public init(
         address: String? = nil, port: Int, protocol proto: InetProtocol = .tcp, backlog: Int = 0,
         options: InetOptions = .default, ioTimeout: Duration? = nil, tls: TLSConfiguration? = nil,
-        handshakeTimeout: Duration = .seconds(20), group: EventLoopGroup? = nil
+        tlsContext callerContext: TLSContext? = nil, handshakeTimeout: Duration = .seconds(20), group: EventLoopGroup? = nil
     ) throws(InetError) {
         guard (0...65535).contains(port) else { throw InetError(.invalidPort, "port must be 0…65535; got \(port)") }
         guard backlog >= 0 else { throw InetError(.invalidParameter, "backlog must be 0 or more; got \(backlog)") }
@@ -49,14 +50,21 @@ public final class Listener: Sendable {
             throw InetError(.invalidOptions, "invalid options \(options): broadcast applies to UDP only")
         }
         var tlsContext: TLSContext?
-        if let tls {
-            guard tls.role == .server, proto == .tcp else {
+        if tls != nil, callerContext != nil {
+            throw InetError(.invalidParameter, "give a listener tls: or tlsContext:, not both")
+        }
+        if tls != nil || callerContext != nil {
+            guard (tls?.role ?? callerContext?.configuration.role) == .server, proto == .tcp else {
                 throw InetError(.invalidParameter, "a TLS listener needs a .server configuration and TCP")
             }
             guard handshakeTimeout > .zero else {
                 throw InetError(.invalidTimeout, "handshakeTimeout must be positive; got \(handshakeTimeout)")
             }
-            do throws(TLSError) { tlsContext = try TLSContextCache.context(for: tls) } catch { throw InetError(error) }
+            if let tls {
+                do throws(TLSError) { tlsContext = try TLSContextCache.context(for: tls) } catch { throw InetError(error) }
+            } else {
+                tlsContext = callerContext
+            }
         } else if options.contains(.secure) {
             throw InetError(.invalidOptions, "invalid options \(options): a secure listener needs `tls:` with server credentials")
         }
@@ -102,6 +110,30 @@ public final class Listener: Sendable {
     }
 
     deinit { _ = eventLoop.execute(closeTask(nil)) }
+
+    // MARK: TLS reload
+
+    /// Serves new clients with `context` from now on (a renewed certificate, new roots): every
+    /// handshake that starts after this returns uses it; connections already accepted or
+    /// handshaking keep theirs, and nothing is dropped. Only for a listener made with TLS.
+    public func reloadTLS(_ context: TLSContext) throws(InetError) {
+        guard context.configuration.role == .server else {
+            throw InetError(.invalidParameter, "reloadTLS needs a .server context; got a \(context.configuration.role) one")
+        }
+        guard case .stream(let core) = kind, let serverTLS = core.value.serverTLS else {
+            throw InetError(.invalidParameter, "reloadTLS is for a listener made with TLS (tls: or tlsContext:)")
+        }
+        serverTLS.withLock { $0 = context }
+    }
+
+    /// Makes a fresh context from `configuration` — reading its files again, whatever is
+    /// cached — and serves new clients with it (as `reloadTLS` with a context does). A problem
+    /// with the files throws here and leaves the context in force unchanged.
+    public func reloadTLS(_ configuration: TLSConfiguration) throws(InetError) {
+        let context: TLSContext
+        do throws(TLSError) { context = try TLSContext(configuration) } catch { throw InetError(error) }
+        try reloadTLS(context)
+    }
 
     /// Stops listening and closes the socket; returns once it is closed (the port is free and
     /// new connects are refused). Waiting accepts and receives fail with `connectionClosed`.

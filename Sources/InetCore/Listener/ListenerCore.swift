@@ -12,8 +12,10 @@ final class ListenerCore {
     let options: InetOptions
     let ioTimeout: Duration?
     let writeBufferLimit: Int
-    /// Server TLS for accepted connections, and how long their handshake may take.
-    let tlsContext: TLSContext?
+    /// Server TLS for accepted connections (swapped by `Listener.reloadTLS` from any thread;
+    /// each accept takes the one in force), and how long their handshake may take.
+    let serverTLS: Locked<TLSContext>?
+    var tlsContext: TLSContext? { serverTLS?.withLock { $0 } }
     let handshakeTimeout: Duration
     private var descriptor: SocketDescriptor?
     private var token: RegistrationToken?
@@ -36,7 +38,7 @@ final class ListenerCore {
 
     init(loop: EventLoop, group: EventLoopGroup, descriptor: consuming SocketDescriptor, options: InetOptions,
          ioTimeout: Duration?, writeBufferLimit: Int, tlsContext: TLSContext?, handshakeTimeout: Duration) {
-        self.tlsContext = tlsContext
+        self.serverTLS = tlsContext.map { Locked($0) }
         self.handshakeTimeout = handshakeTimeout
         self.loop = loop
         self.group = group
@@ -145,7 +147,7 @@ final class ListenerCore {
     private static func openReserve() -> Int32 { Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC) }
 
     private func serviceAccepts() {
-        if tlsContext != nil { return serviceTLSAccepts() }
+        if serverTLS != nil { return serviceTLSAccepts() }
         if let acceptHandler {
             while acceptable {
                 switch acceptOne() {
@@ -204,7 +206,7 @@ final class ListenerCore {
         do throws(InetError) {
             // TLS connections always get TCP_NODELAY (see ConnectOperation.openSocket).
             let socketOptions = options.intersection([.keepAlive, .noDelay, .dontRoute])
-            try descriptor.apply(tlsContext == nil ? socketOptions : socketOptions.union(.noDelay), protocol: .tcp)
+            try descriptor.apply(serverTLS == nil ? socketOptions : socketOptions.union(.noDelay), protocol: .tcp)
         } catch {
             return completion.fail(error)
         }

@@ -22,6 +22,8 @@ extension InetErrorCode {
         case .credentialsKeyMismatch: self = .credentialsKeyMismatch
         case .credentialsInvalid: self = .credentialsInvalid
         case .certificateNotFound: self = .certificateNotFound
+        case .certificateRevoked: self = .certificateRevoked
+        case .invalidConfiguration: self = .invalidParameter
         }
     }
 }

@@ -13,6 +13,8 @@ public struct TLSInfo: Sendable, Equatable {
     /// True when the handshake resumed an earlier session (no certificate was exchanged; the
     /// session's certificate was verified when it was first made).
     public var resumed: Bool
+    /// The ALPN protocol agreed on (`h2`, `http/1.1`), or nil when either side offered none.
+    public var applicationProtocol: String?
 
     init(_ engine: TLSEngine) {
         version = engine.negotiatedVersion
@@ -20,5 +22,6 @@ public struct TLSInfo: Sendable, Equatable {
         peerCommonName = engine.peerCommonName
         peerVerified = engine.peerVerified
         resumed = engine.isResumed
+        applicationProtocol = engine.applicationProtocol
     }
 }

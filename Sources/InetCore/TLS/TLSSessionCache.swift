@@ -6,9 +6,11 @@ enum TLSSessionCache {
     private static let sessions = Locked<[Key: TLSSession]>([:])
     static let capacity = 1024
 
-    /// Where a session may be offered again: the same configuration, host and port.
+    /// Where a session may be offered again: the same context (its serial: never reused, unlike
+    /// an object's address, so a session is never offered under another context's trust
+    /// settings), host and port.
     struct Key: Hashable, Sendable {
-        let context: ObjectIdentifier
+        let context: UInt64
         let host: String
         let port: UInt16
     }

@@ -155,6 +155,12 @@ public final class TLSEngine {
             switch Int32(verify) {
             case X509_V_ERR_CERT_HAS_EXPIRED, X509_V_ERR_CERT_NOT_YET_VALID:
                 return TLSError(.certificateExpired, "the peer's certificate\(peer) is not valid now: \(text)", openSSLReason: reason)
+            case X509_V_ERR_CERT_REVOKED:
+                return TLSError(.certificateRevoked, "the peer's certificate\(peer) is revoked by a CRL of '\(context.configuration.credentials.crlFile ?? "")'",
+                                openSSLReason: reason)
+            case X509_V_ERR_UNABLE_TO_GET_CRL:
+                return TLSError(.certificateUntrusted, "the peer's certificate\(peer) cannot be checked for revocation: "
+                                + "'\(context.configuration.credentials.crlFile ?? "")' holds no CRL of its issuer", openSSLReason: reason)
             case X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH:
                 return TLSError(.certificateNameMismatch, "the peer's certificate does not name \(serverName ?? "the host"): \(text)",
                                 openSSLReason: reason)
@@ -168,6 +174,11 @@ public final class TLSEngine {
             return TLSError(.protocolVersion, "no TLS version both sides accept (\(reason)); allowed here: "
                             + "\(context.configuration.versionRange.lowerBound)–\(context.configuration.versionRange.upperBound)",
                             openSSLReason: reason)
+        }
+        if let reason, reason.contains("no application protocol") {
+            let ours = context.configuration.credentials.applicationProtocols
+            return TLSError(.handshakeFailed, "no ALPN protocol both sides accept (\(reason)); offered here: "
+                            + (ours.isEmpty ? "none" : ours.joined(separator: ", ")), openSSLReason: reason)
         }
         return TLSError(.handshakeFailed, "TLS handshake failed: \(reason ?? "the peer closed the connection")", openSSLReason: reason)
     }
@@ -238,8 +249,17 @@ public final class TLSEngine {
     public var peerCommonName: String? { SSL_get0_peer_certificate(ssl).flatMap(Identity.commonName) }
     /// True when the peer's certificate was verified (chain and name).
     public var peerVerified: Bool {
-        let verifies = context.configuration.role == .client ? context.configuration.verifyPeer : context.configuration.requireClientCertificate
+        let verifies = context.configuration.role == .client ? context.configuration.verifyPeer : context.configuration.asksForClientCertificate
         return verifies && SSL_get0_peer_certificate(ssl) != nil && SSL_get_verify_result(ssl) == X509_V_OK
+    }
+
+    /// The ALPN protocol both sides agreed on, if any.
+    public var applicationProtocol: String? {
+        var data: UnsafePointer<UInt8>? = nil
+        var length: UInt32 = 0
+        SSL_get0_alpn_selected(ssl, &data, &length)
+        guard let data, length > 0 else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
     }
 
     static func isIPLiteral(_ text: String) -> Bool {

@@ -9,6 +9,32 @@ public final class TLSSession: @unchecked Sendable {
 
     init(taking raw: OpaquePointer) { self.raw = raw }
 
+    /// A session saved with ``der`` (by this or another process).
+    public init(der: [UInt8]) throws(TLSError) {
+        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_SSL_SESSION(nil, &cursor, buffer.count)
+        }
+        guard let parsed else {
+            throw TLSError(.invalidConfiguration, "the \(der.count) bytes are not a saved TLS session (DER SSL_SESSION)",
+                           openSSLReason: OpenSSLErrors.lastReason())
+        }
+        raw = parsed
+    }
+
+    /// The session in DER, to save and resume later. It holds the session's secret: whoever
+    /// reads it can decrypt the traffic of resumed connections — store it like a private key.
+    public var der: [UInt8] {
+        let length = i2d_SSL_SESSION(raw, nil)
+        guard length > 0 else { return [] }
+        var out = [UInt8](repeating: 0, count: Int(length))
+        out.withUnsafeMutableBufferPointer { buffer in
+            var cursor: UnsafeMutablePointer<UInt8>? = buffer.baseAddress
+            _ = i2d_SSL_SESSION(raw, &cursor)
+        }
+        return out
+    }
+
     deinit { SSL_SESSION_free(raw) }
 }
 

@@ -26,6 +26,11 @@ public struct TLSError: Error, Sendable, Equatable, CustomStringConvertible {
         case credentialsInvalid
         /// No certificate in the store has the requested name.
         case certificateNotFound
+        /// The peer's certificate is revoked by a CRL of the caller's `crlFile`.
+        case certificateRevoked
+        /// A setting is not usable (an unknown cipher or group, a bad ALPN name, a setting for
+        /// the other role); the message names it.
+        case invalidConfiguration
     }
 
     /// The kind.

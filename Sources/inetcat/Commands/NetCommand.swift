@@ -113,6 +113,7 @@ struct NetCommand: ParsableCommand {
         if events {
             return try EventPump.run(connector, eventMessage: Self.parseNumber(eventMsg)!)
         }
+        if let file = tls.resume { try SessionFile.load(file, into: connector) }
         let connection = try connector.blocking.connect()
         if verbose {
             Output.line("connected: local=\(connection.localAddress) remote=\(connection.remoteAddress)")
@@ -120,5 +121,6 @@ struct NetCommand: ParsableCommand {
         }
         try Pump.run(connection, udpIdle: .milliseconds(Int64(timeout * 1000)))
         try connection.blocking.close()
+        if let file = tls.resume { try SessionFile.save(file, from: connector) }
     }
 }

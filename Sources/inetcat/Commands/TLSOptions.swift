@@ -28,6 +28,16 @@ struct TLSOptions: ParsableArguments {
     var tlsMax: String?
     @Flag(name: .long, help: "With --listen --secure: require and verify a client certificate (see --ca-file).")
     var requireClientCert = false
+    @Option(name: .long, help: "ALPN protocols, most preferred first, comma-separated (e.g. h2,http/1.1).")
+    var alpn: String?
+    @Flag(name: .long, help: "Trust only the --ca-file roots, not the system trust store.")
+    var trustOnly = false
+    @Option(name: .long, help: "PEM file of CRLs: refuse a peer certificate they revoke (and one whose issuer has none there).")
+    var crlFile: String?
+    @Flag(name: .long, help: "Strict X.509 checking of the peer's certificates (OpenSSL's X509_V_FLAG_X509_STRICT).")
+    var strict = false
+    @Option(name: .long, help: "Session file: resume the TLS session saved there (if any), and save the new one on exit.")
+    var resume: String?
 
     func validate(listening: Bool) throws {
         for (flag, value) in [("--tls-min", tlsMin), ("--tls-max", tlsMax)] {
@@ -39,13 +49,19 @@ struct TLSOptions: ParsableArguments {
             ("--trusted-site", trustedSite), ("--secure-fallback", secureFallback), ("--cert-store", certStore != nil),
             ("--cert-name", certName != nil), ("--cert-password", certPassword != nil), ("--key-file", keyFile != nil),
             ("--ca-file", caFile != nil), ("--pin", !pin.isEmpty), ("--tls-min", tlsMin != nil), ("--tls-max", tlsMax != nil),
-            ("--require-client-cert", requireClientCert),
+            ("--require-client-cert", requireClientCert), ("--alpn", alpn != nil), ("--trust-only", trustOnly),
+            ("--crl-file", crlFile != nil), ("--strict", strict), ("--resume", resume != nil),
         ]
         if !secure, let (flag, _) = tlsOnly.first(where: { $0.1 }) {
             throw ValidationError("\(flag) needs --secure")
         }
         if listening, secure, certStore == nil { throw ValidationError("--listen --secure needs --cert-store") }
         if !listening, requireClientCert { throw ValidationError("--require-client-cert needs --listen") }
+        if listening, resume != nil { throw ValidationError("--resume applies to connecting, not --listen") }
+        if trustOnly, caFile == nil { throw ValidationError("--trust-only needs --ca-file: the roots to trust") }
+        if let alpn, alpnProtocols.isEmpty || alpnProtocols.contains(where: \.isEmpty) {
+            throw ValidationError("--alpn takes comma-separated protocol names (h2,http/1.1); got '\(alpn)'")
+        }
     }
 
     /// The connection options these flags add.
@@ -63,7 +79,14 @@ struct TLSOptions: ParsableArguments {
         return SecurityCredentials(
             certificateStore: certStore, certificateName: certName, password: certPassword, privateKeyFile: keyFile,
             minimumVersion: tlsMin.flatMap(TLSVersion.init), maximumVersion: tlsMax.flatMap(TLSVersion.init),
-            trustRootsFile: caFile, pinnedKeys: pin)
+            trustRootsFile: caFile, pinnedKeys: pin, applicationProtocols: alpnProtocols, trustRootsOnly: trustOnly,
+            strictVerification: strict, crlFile: crlFile)
+            .resuming(resume != nil)
+    }
+
+    /// `--alpn` split at commas.
+    var alpnProtocols: [String] {
+        alpn.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
     }
 
     /// The listener's server configuration (nil without --secure).
@@ -76,5 +99,6 @@ struct TLSOptions: ParsableArguments {
     /// `tls: version=TLSv1.3 cipher=NAME peer=CN verified=yes|no`
     static func describe(_ info: TLSInfo) -> String {
         "tls: version=\(info.version) cipher=\(info.cipher) peer=\(info.peerCommonName ?? "-") verified=\(info.peerVerified ? "yes" : "no")"
+            + " alpn=\(info.applicationProtocol ?? "-") resumed=\(info.resumed ? "yes" : "no")"
     }
 }

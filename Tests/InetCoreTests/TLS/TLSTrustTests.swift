@@ -64,8 +64,12 @@ import Testing
     /// RFC 9525: a CN-only certificate and a partial wildcard do not verify; the ordinary SAN and
     /// whole-label wildcard cases go on verifying (see SecureConnectTests).
     @Test func namesComeFromSubjectAltNamesWithWholeLabelWildcardsOnly() async throws {
-        for (cert, host) in [("cn-only", "localhost"), ("partial-wildcard", "foo.example.test")] {
-            let (server, port) = try SecureConnectTests.sServer("\(cert).pem", key: "\(cert).key")
+        // The third: a CN-only "localhost" leaf from an intermediate constrained to example.test
+        // (a CN without a dot escapes OpenSSL's CN-under-constraints check).
+        let chain = ["-cert_chain", TestCertificates.path("constrained-ca.pem")]
+        for (cert, host, extra) in [("cn-only", "localhost", []), ("partial-wildcard", "foo.example.test", []),
+                                    ("constrained-leaf", "localhost", chain)] {
+            let (server, port) = try SecureConnectTests.sServer("\(cert).pem", key: "\(cert).key", extra: extra)
             defer { server.stop() }
             var connector = SecureConnectTests.connector(port, host: host)
             connector.resolver = FixedResolver(addresses: ["127.0.0.1"])

@@ -1,0 +1,101 @@
+import InetTLS
+import InetTestSupport
+import Testing
+@testable import InetCore
+
+/// Trust control (issue 11): roots alone without the system store, strict X.509, revocation by a
+/// CRL file — through the API and inetcat, against `openssl s_server`.
+@Suite struct TLSTrustControlTests {
+    static func connect(_ cert: String, _ change: (inout SecurityCredentials) -> Void) async throws -> Connection {
+        let (server, port) = try SecureConnectTests.sServer("\(cert).pem", key: "\(cert).key")
+        defer { server.stop() }
+        var credentials = SecureConnectTests.trustCA
+        change(&credentials)
+        return try await SecureConnectTests.connector(port, credentials: credentials).connect()
+    }
+
+    static func refusal(_ cert: String, _ change: (inout SecurityCredentials) -> Void) async -> InetError? {
+        do {
+            _ = try await connect(cert, change)
+            return nil
+        } catch {
+            return error as? InetError
+        }
+    }
+
+    /// inetcat as the client, in a process whose system trust store (`SSL_CERT_FILE`) holds the
+    /// "public" CA, against a server certificate from that CA.
+    static func inetcatToPublicServer(_ flags: [String]) throws -> Peer {
+        let (server, port) = try SecureConnectTests.sServer("public-server.pem", key: "public-server.key")
+        defer { server.stop() }
+        let client = try Peer(["env", "SSL_CERT_FILE=\(TestCertificates.path("system-with-public-ca.pem"))", TestSupport.inetcatPath,
+                               "--secure", "-v"] + flags + ["localhost", String(port)], stdin: true)
+        client.send(Array("abc\n".utf8))
+        _ = try? client.waitForStdout(containing: "cba", timeout: .seconds(5))
+        client.closeInput()
+        _ = try client.finish()
+        return client
+    }
+
+    @Test func trustOnlyLeavesTheSystemStoreOut() throws {
+        let system = try Self.inetcatToPublicServer([])
+        #expect(system.process.terminationStatus == 0, "\(system.stderrText)")
+        #expect(system.stderrText.contains("verified=yes"), "\(system.stderrText)")
+        let only = try Self.inetcatToPublicServer(["--trust-only", "--ca-file", SecureConnectTests.ca])
+        #expect(only.process.terminationStatus == 1)
+        #expect(only.stderrText.contains("not trusted"), "\(only.stderrText)")
+        #expect(!only.stdoutText.contains("cba"))
+    }
+
+    @Test func trustOnlyRootsSufficeAndAreRequired() async throws {
+        let connection = try await Self.connect("server") { $0.trustRootsOnly = true }
+        #expect(connection.tls?.peerVerified == true)
+        try await connection.close()
+        var credentials = SecurityCredentials(trustRootsOnly: true)
+        #expect { try SecureConnectTests.connector(443, credentials: credentials).validate() } throws: { error in
+            guard let error = error as? InetError else { return false }
+            return error.code == .invalidParameter && error.message.contains("trustRootsOnly needs trustRootsFile")
+        }
+        // Checks that judge certificates make no sense where none is judged.
+        credentials = SecurityCredentials(crlFile: TestCertificates.path("ca.crl"))
+        #expect { try SecureConnectTests.connector(443, options: [.secure, .trustedSite], credentials: credentials).validate() } throws: {
+            ($0 as? InetError)?.code == .invalidParameter
+        }
+    }
+
+    @Test func aCRLRevokesTheLeafItNames() async throws {
+        let crl = TestCertificates.path("ca.crl")
+        let revoked = try #require(await Self.refusal("revoked") { $0.crlFile = crl })
+        #expect(revoked.code == .certificateRevoked)
+        #expect(revoked.message.contains("revoked") && revoked.message.contains("ca.crl"), "\(revoked.message)")
+        // Without the CRL the same certificate verifies; with it, an unrevoked one does.
+        try await Self.connect("revoked") { _ in }.close()
+        try await Self.connect("server") { $0.crlFile = crl }.close()
+        // A file with no CRL in it is refused before any socket.
+        var credentials = SecureConnectTests.trustCA
+        credentials.crlFile = TestCertificates.path("ca.pem")
+        #expect { try SecureConnectTests.connector(443, credentials: credentials).validate() } throws: { error in
+            guard let error = error as? InetError else { return false }
+            return error.code == .credentialsInvalid && error.message.contains("no PEM certificate revocation list")
+        }
+    }
+
+    @Test func inetcatRefusesARevokedCertificateWithCRLFile() throws {
+        let (server, port) = try SecureConnectTests.sServer("revoked.pem", key: "revoked.key")
+        defer { server.stop() }
+        let client = try Peer([TestSupport.inetcatPath, "--secure", "--ca-file", SecureConnectTests.ca,
+                               "--crl-file", TestCertificates.path("ca.crl"), "localhost", String(port)], stdin: true)
+        client.closeInput()
+        #expect(try client.finish() == 1)
+        #expect(client.stderrText.contains("revoked"), "\(client.stderrText)")
+    }
+
+    @Test func strictModeRefusesWhatOrdinaryVerificationLetsPass() async throws {
+        try await Self.connect("lax") { _ in }.close()
+        let strict = try #require(await Self.refusal("lax") { $0.strictVerification = true })
+        #expect(strict.code == .certificateUntrusted)
+        #expect(strict.message.contains("Authority Key Identifier"), "\(strict.message)")
+        // The ordinary test certificates pass strict checking.
+        try await Self.connect("server") { $0.strictVerification = true }.close()
+    }
+}
