@@ -105,6 +105,13 @@ public final class Peer: @unchecked Sendable {  // safe: used by one test at a t
         }
     }
 
+    /// Asks the peer to end (SIGTERM: a capture tool finishes its file) and waits for it to exit.
+    /// Waits for the process, not its pipes (a capture tool's output may stay open in others).
+    public func interrupt() {
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        process.waitUntilExit()
+    }
+
     /// Runs a command to completion; throws with its output when it fails.
     @discardableResult
     public static func run(_ arguments: [String], allowFailure: Bool = false) throws -> (status: Int32, output: String) {

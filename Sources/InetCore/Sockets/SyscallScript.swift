@@ -119,11 +119,17 @@ package enum SyscallScript {
 /// the cooperative pool (which may run the very operation being waited for). False when no thread
 /// can be made.
 package func waitOffPool(_ wait: @escaping @Sendable () -> Bool) async -> Bool {
-    await withCheckedContinuation { continuation in
+    (try? await offPool(wait)) ?? false
+}
+
+/// Runs blocking test work (a peer process to completion, a condition wait) on a thread of its
+/// own and returns its result, so async tests never block the cooperative pool.
+package func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
         do throws(InetError) {
-            try spawnThread(name: "test-wait", detached: true) { continuation.resume(returning: wait()) }
+            try spawnThread(name: "test-wait", detached: true) { continuation.resume(with: Result { try body() }) }
         } catch {
-            continuation.resume(returning: false)
+            continuation.resume(throwing: error)
         }
     }
 }

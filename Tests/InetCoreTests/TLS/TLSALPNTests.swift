@@ -27,13 +27,13 @@ import Testing
         var credentials = TLSPeers.serverIdentity
         credentials.applicationProtocols = ["h2", "http/1.1"]
         let server = try TLSPeers.EchoServer(TLSConfiguration(role: .server, credentials: credentials))
-        let http = try TLSPeers.sClient(server.port, ["-servername", "localhost", "-alpn", "http/1.1"])
+        let http = try await TLSPeers.sClient(server.port, ["-servername", "localhost", "-alpn", "http/1.1"])
         #expect(http.stdoutText.contains("ALPN protocol: http/1.1"), "\(http.stdoutText)")
         // The client prefers http/1.1; the server's order wins.
-        let both = try TLSPeers.sClient(server.port, ["-servername", "localhost", "-alpn", "http/1.1,h2"])
+        let both = try await TLSPeers.sClient(server.port, ["-servername", "localhost", "-alpn", "http/1.1,h2"])
         #expect(both.stdoutText.contains("ALPN protocol: h2"), "\(both.stdoutText)")
         // A client offering only protocols the server does not speak is refused (RFC 7301 §3.2).
-        let other = try TLSPeers.sClient(server.port, ["-servername", "localhost", "-alpn", "spdy/3"], line: "")
+        let other = try await TLSPeers.sClient(server.port, ["-servername", "localhost", "-alpn", "spdy/3"], line: "")
         #expect(other.stderrText.contains("no application protocol"), "\(other.stderrText)")
         #expect(!other.stdoutText.contains("hello"))
         // Inet to Inet, with the error naming what was offered.

@@ -6,12 +6,16 @@ import Testing
 /// Trust control (issue 11): roots alone without the system store, strict X.509, revocation by a
 /// CRL file — through the API and inetcat, against `openssl s_server`.
 @Suite struct TLSTrustControlTests {
-    static func connect(_ cert: String, _ change: (inout SecurityCredentials) -> Void) async throws -> Connection {
+    /// Connects to an s_server with `cert` and closes (while the server still runs); what TLS said.
+    @discardableResult
+    static func connect(_ cert: String, _ change: (inout SecurityCredentials) -> Void) async throws -> TLSInfo? {
         let (server, port) = try SecureConnectTests.sServer("\(cert).pem", key: "\(cert).key")
         defer { server.stop() }
         var credentials = SecureConnectTests.trustCA
         change(&credentials)
-        return try await SecureConnectTests.connector(port, credentials: credentials).connect()
+        let connection = try await SecureConnectTests.connector(port, credentials: credentials).connect()
+        try await connection.close()
+        return connection.tls
     }
 
     static func refusal(_ cert: String, _ change: (inout SecurityCredentials) -> Void) async -> InetError? {
@@ -48,9 +52,7 @@ import Testing
     }
 
     @Test func trustOnlyRootsSufficeAndAreRequired() async throws {
-        let connection = try await Self.connect("server") { $0.trustRootsOnly = true }
-        #expect(connection.tls?.peerVerified == true)
-        try await connection.close()
+        #expect(try await Self.connect("server") { $0.trustRootsOnly = true }?.peerVerified == true)
         var credentials = SecurityCredentials(trustRootsOnly: true)
         #expect { try SecureConnectTests.connector(443, credentials: credentials).validate() } throws: { error in
             guard let error = error as? InetError else { return false }
@@ -69,8 +71,8 @@ import Testing
         #expect(revoked.code == .certificateRevoked)
         #expect(revoked.message.contains("revoked") && revoked.message.contains("ca.crl"), "\(revoked.message)")
         // Without the CRL the same certificate verifies; with it, an unrevoked one does.
-        try await Self.connect("revoked") { _ in }.close()
-        try await Self.connect("server") { $0.crlFile = crl }.close()
+        try await Self.connect("revoked") { _ in }
+        try await Self.connect("server") { $0.crlFile = crl }
         // A file with no CRL in it is refused before any socket.
         var credentials = SecureConnectTests.trustCA
         credentials.crlFile = TestCertificates.path("ca.pem")
@@ -91,11 +93,11 @@ import Testing
     }
 
     @Test func strictModeRefusesWhatOrdinaryVerificationLetsPass() async throws {
-        try await Self.connect("lax") { _ in }.close()
+        try await Self.connect("lax") { _ in }
         let strict = try #require(await Self.refusal("lax") { $0.strictVerification = true })
         #expect(strict.code == .certificateUntrusted)
         #expect(strict.message.contains("Authority Key Identifier"), "\(strict.message)")
         // The ordinary test certificates pass strict checking.
-        try await Self.connect("server") { $0.strictVerification = true }.close()
+        try await Self.connect("server") { $0.strictVerification = true }
     }
 }
