@@ -51,6 +51,7 @@ static inline int cinet_sk_bag_num(const STACK_OF(PKCS12_SAFEBAG) *sk) { return 
 static inline PKCS12_SAFEBAG *cinet_sk_bag_value(const STACK_OF(PKCS12_SAFEBAG) *sk, int i) { return sk_PKCS12_SAFEBAG_value(sk, i); }
 static inline void cinet_sk_bag_pop_free(STACK_OF(PKCS12_SAFEBAG) *sk) { sk_PKCS12_SAFEBAG_pop_free(sk, PKCS12_SAFEBAG_free); }
 static inline STACK_OF(X509) *cinet_sk_x509_new_null(void) { return sk_X509_new_null(); }
+static inline void cinet_sk_x509_free(STACK_OF(X509) *sk) { sk_X509_free(sk); }
 static inline int cinet_sk_x509_push(STACK_OF(X509) *sk, X509 *x) { return sk_X509_push(sk, x); }
 static inline int cinet_pkcs7_nid(const PKCS7 *p7) { return OBJ_obj2nid(p7->type); }
 

@@ -49,12 +49,7 @@ public final class TLSEngine {
                 let isIP = Self.isIPLiteral(serverName)
                 if !isIP { _ = cinet_ssl_set_sni(ssl, serverName) }
                 if context.configuration.verifyPeer {
-                    let param = SSL_get0_param(ssl)
-                    // RFC 9525: names come from subjectAltName only (never the subject CN), and a
-                    // wildcard stands for a whole label (`*.example.test`, not `f*.example.test`).
-                    X509_VERIFY_PARAM_set_hostflags(param, UInt32(X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS))
-                    let ok = isIP ? X509_VERIFY_PARAM_set1_ip_asc(param, serverName) : X509_VERIFY_PARAM_set1_host(param, serverName, 0)
-                    if ok != 1 {
+                    if !TLSContext.expect(serverName, in: SSL_get0_param(ssl)) {
                         // deinit frees `ssl`: every stored property is already set.
                         throw TLSError(.handshakeFailed, "cannot set '\(serverName)' for verification", openSSLReason: OpenSSLErrors.lastReason())
                     }
@@ -150,23 +145,7 @@ public final class TLSEngine {
         let reason = reasons.last
         let verify = SSL_get_verify_result(ssl)
         if verify != X509_V_OK {
-            let text = String(cString: X509_verify_cert_error_string(verify))
-            let peer = serverName.map { " for \($0)" } ?? ""
-            switch Int32(verify) {
-            case X509_V_ERR_CERT_HAS_EXPIRED, X509_V_ERR_CERT_NOT_YET_VALID:
-                return TLSError(.certificateExpired, "the peer's certificate\(peer) is not valid now: \(text)", openSSLReason: reason)
-            case X509_V_ERR_CERT_REVOKED:
-                return TLSError(.certificateRevoked, "the peer's certificate\(peer) is revoked by a CRL of '\(context.configuration.credentials.crlFile ?? "")'",
-                                openSSLReason: reason)
-            case X509_V_ERR_UNABLE_TO_GET_CRL:
-                return TLSError(.certificateUntrusted, "the peer's certificate\(peer) cannot be checked for revocation: "
-                                + "'\(context.configuration.credentials.crlFile ?? "")' holds no CRL of its issuer", openSSLReason: reason)
-            case X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH:
-                return TLSError(.certificateNameMismatch, "the peer's certificate does not name \(serverName ?? "the host"): \(text)",
-                                openSSLReason: reason)
-            default:
-                return TLSError(.certificateUntrusted, "the peer's certificate\(peer) is not trusted: \(text)", openSSLReason: reason)
-            }
+            return context.verificationError(Int32(verify), serverName: serverName, reason: reason)
         }
         let versionHints = ["protocol version", "unsupported protocol", "no protocols available", "wrong version number",
                             "version too low", "version too high", "no suitable", "unknown protocol"]
