@@ -8,7 +8,7 @@ extension TLSContext {
     func configureCallbacks(_ configuration: TLSConfiguration) {
         switch configuration.role {
         case .client:
-            if !alpnWire.isEmpty { _ = SSL_CTX_set_alpn_protos(context, alpnWire, UInt32(alpnWire.count)) }
+            if !alpnWire.isEmpty { _ = SSL_CTX_set_alpn_protos(context, alpnWire.baseAddress, UInt32(alpnWire.count)) }
         case .server:
             if !alpnWire.isEmpty { SSL_CTX_set_alpn_select_cb(context, { ssl, out, outLength, offered, offeredLength, _ in
                 TLSContext.of(ssl)?.selectALPN(out, outLength, offered, offeredLength) ?? SSL_TLSEXT_ERR_ALERT_FATAL
@@ -27,16 +27,14 @@ extension TLSContext {
     /// others is refused with `no_application_protocol` (RFC 7301).
     private func selectALPN(_ out: UnsafeMutablePointer<UnsafePointer<UInt8>?>?, _ outLength: UnsafeMutablePointer<UInt8>?,
                             _ offered: UnsafePointer<UInt8>?, _ offeredLength: UInt32) -> Int32 {
-        alpnWire.withUnsafeBufferPointer { ours in
-            var selected: UnsafeMutablePointer<UInt8>? = nil
-            var length: UInt8 = 0
-            // Points into `ours` (the context's array, alive as long as the context) or `offered`.
-            guard SSL_select_next_proto(&selected, &length, ours.baseAddress, UInt32(ours.count), offered, offeredLength)
-                    == OPENSSL_NPN_NEGOTIATED, let selected else { return SSL_TLSEXT_ERR_ALERT_FATAL }
-            out?.pointee = UnsafePointer(selected)
-            outLength?.pointee = length
-            return SSL_TLSEXT_ERR_OK
-        }
+        var selected: UnsafeMutablePointer<UInt8>? = nil
+        var length: UInt8 = 0
+        // Points into `alpnWire` (alive as long as the context) or into `offered`.
+        guard SSL_select_next_proto(&selected, &length, alpnWire.baseAddress, UInt32(alpnWire.count), offered, offeredLength)
+                == OPENSSL_NPN_NEGOTIATED, let selected else { return SSL_TLSEXT_ERR_ALERT_FATAL }
+        out?.pointee = UnsafePointer(selected)
+        outLength?.pointee = length
+        return SSL_TLSEXT_ERR_OK
     }
 
     /// Picks the identity whose certificate names the client's server name; the context's own

@@ -20,8 +20,9 @@ public final class TLSContext: @unchecked Sendable {
     public let configuration: TLSConfiguration
     /// Decoded SHA-256 SPKI pins (empty: no pinning).
     let pins: [[UInt8]]
-    /// Servers: ALPN protocols in wire format (length-prefixed names), most preferred first.
-    let alpnWire: [UInt8]
+    /// ALPN protocols in wire format (length-prefixed names), most preferred first. Memory of
+    /// the context's own, freed in deinit: the server's selection hands OpenSSL a pointer into it.
+    let alpnWire: UnsafeMutableBufferPointer<UInt8>
     /// Servers: the identities chosen by SNI (the default identity is the context's own).
     let sniIdentities: [SNIIdentity]
     /// Servers with tickets: the ticket keys.
@@ -73,7 +74,8 @@ public final class TLSContext: @unchecked Sendable {
         self.serial = Self.serials.wrappingAdd(1, ordering: .relaxed).oldValue
         self.configuration = configuration.withoutPasswords
         self.pins = pins
-        self.alpnWire = alpn
+        self.alpnWire = .allocate(capacity: alpn.count)
+        _ = alpnWire.initialize(from: alpn)
         self.sniIdentities = identities
         self.ticketKeys = configuration.role == .server && configuration.sessionTickets
             ? TicketKeyRing(lifetime: configuration.ticketKeyLifetime) : nil
@@ -83,7 +85,10 @@ public final class TLSContext: @unchecked Sendable {
         try configure(configuration)
     }
 
-    deinit { SSL_CTX_free(context) }
+    deinit {
+        SSL_CTX_free(context)
+        alpnWire.deallocate()
+    }
 
     /// The context of an `SSL` (in OpenSSL callbacks).
     static func of(_ ssl: OpaquePointer?) -> TLSContext? {
