@@ -85,7 +85,9 @@ import InetEvents
         }
         let client = try connector.connect(delegate: log)
         let events = log.wait { $0.contains { if case .disconnect = $0 { true } else { false } } }
-        return (events, received.withLock { $0 }, client.connection?.peerEnd)
+        let peerEnd = client.connection?.peerEnd
+        try client.close()  // as after any disconnect event: the handle is held until closed
+        return (events, received.withLock { $0 }, peerEnd)
     }
 
     @Test func truncationIsTheDisconnectError() throws {
