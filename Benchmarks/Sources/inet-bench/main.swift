@@ -13,7 +13,17 @@ do throws(InetError) {
     switch (api, command.workload) {
     case (_, .serveEcho): try EchoServer.run(command, group: group)
     case ("delegate", _): try DelegateClients.run(command, group: group)
-    case ("async", _): try await AsyncClients.run(command, group: group)
+    case ("async", _):
+        // The client tasks run on the loop that owns their sockets (the loop as task executor),
+        // unless INET_BENCH_GLOBAL_EXECUTOR is set (the global pool: the before figure).
+        if getenv("INET_BENCH_GLOBAL_EXECUTOR") != nil {
+            try await AsyncClients.run(command, group: group)
+        } else {
+            let loop = group.next()
+            try await withTaskExecutorPreference(loop) { () async throws(InetError) in
+                try await AsyncClients.run(command, group: group)
+            }
+        }
     case ("blocking", _): try BlockingClients.run(command, group: group)
     default:
         printError("inet-bench: --api must be delegate, async or blocking; got \(api)\n")

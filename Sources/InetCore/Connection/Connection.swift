@@ -69,9 +69,14 @@ public final class Connection: Sendable {
     /// Reads what is available, up to `maxBytes` (TCP) or one whole datagram (UDP).
     /// Returns `[]` once the peer has closed and every byte was read (TCP).
     public func read(maxBytes: Int = 65536, timeout: Duration? = nil) async throws(InetError) -> [UInt8] {
-        let (id, deadline) = (makeID(), try deadline(timeout))
+        let deadline = try deadline(timeout)
+        // On the loop's own executor, bytes already there are returned without a suspension.
+        if eventLoop.inEventLoop, !Task.isCancelled, let bytes = try core.value.readNow(maxBytes: maxBytes) { return bytes }
+        let id = makeID()
         let core = self.core
         return try await awaitCompletion { completion in
+            // Already on the loop (a loop-executor task): wait there directly, no hop.
+            if eventLoop.inEventLoop { return core.value.read(id: id, maxBytes: maxBytes, deadline: deadline, completion) }
             onLoop(completion) { $0.read(id: id, maxBytes: maxBytes, deadline: deadline, completion) }
         } cancel: { [eventLoop] in
             eventLoop.execute { core.value.cancelRead(id, InetError(.cancelled, "read cancelled")) }
@@ -84,9 +89,13 @@ public final class Connection: Sendable {
     /// kernel or queued. Waits first while more than `writeBufferLimit` bytes are queued; a
     /// timeout or cancellation during that wait accepts none of `bytes`.
     public func write(_ bytes: [UInt8], timeout: Duration? = nil) async throws(InetError) {
-        let (id, deadline) = (makeID(), try deadline(timeout))
+        let deadline = try deadline(timeout)
+        // On the loop's own executor, a write the queue takes now completes without a suspension.
+        if eventLoop.inEventLoop, !Task.isCancelled, try core.value.writeOnLoop(bytes) { return }
+        let id = makeID()
         let core = self.core
         try await awaitCompletion { completion in
+            if eventLoop.inEventLoop { return core.value.write(id: id, bytes: bytes, deadline: deadline, completion) }
             onLoop(completion) { $0.write(id: id, bytes: bytes, deadline: deadline, completion) }
         } cancel: { [eventLoop] in
             eventLoop.execute { core.value.cancelWrite(id, InetError(.cancelled, "write cancelled; none of it was sent")) }

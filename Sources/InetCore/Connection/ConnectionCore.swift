@@ -181,6 +181,24 @@ final class ConnectionCore {
 
     func cancelRead(_ id: UInt64, _ error: InetError) { pendingReads.fail(id: id, error) }
 
+    /// A read with nothing to wait for, called on the loop itself (a task running on the loop
+    /// executor): the bytes — or `[]` at end of stream — when the engine or socket has them now
+    /// and no earlier read waits; nil when the caller must wait. Errors are the slow path's.
+    func readNow(maxBytes: Int) throws(InetError) -> [UInt8]? {
+        guard pendingReads.isEmpty else { return nil }
+        if let error = refusal(reading: true) { throw error }
+        // Edge-triggered: with no edge undrained, the kernel queue was empty when last read and
+        // an arrival raises a new edge — a syscall now would only say EAGAIN.
+        guard mayHaveInput else { return nil }
+        let capacity = isDatagram ? loop.scratch.count : min(max(maxBytes, 1), loop.scratch.count)
+        let buffer = UnsafeMutableRawBufferPointer(rebasing: loop.scratch[0..<capacity])
+        switch try tryRead(into: buffer) {
+        case .bytes(let n): return Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        case .endOfStream: return []
+        case .wouldBlock: return nil
+        }
+    }
+
     /// Serves pending reads from the socket while it has data.
     func serviceReads() {
         // The one read path (plain or TLS) is `tryRead`; here it fills the loop's scratch buffer
@@ -214,9 +232,7 @@ final class ConnectionCore {
             return completion.fail(InetError(
                 .messageTooLong, "a UDP datagram holds at most \(Self.maxDatagram) bytes; got \(bytes.count)"))
         }
-        if pendingWrites.isEmpty, writeQueue.byteCount < highWater {
-            return completion.complete(accept(bytes))
-        }
+        if let accepted = writeNow(bytes) { return completion.complete(accepted) }
         pendingWrites.append(id: id, bytes, completion, deadline: deadline, on: loop) { [weak self] in
             self?.cancelWrite(id, InetError(
                 .timedOut, "write timed out waiting for the peer to take queued bytes; none of this write was sent"))
@@ -224,6 +240,25 @@ final class ConnectionCore {
     }
 
     func cancelWrite(_ id: UInt64, _ error: InetError) { pendingWrites.fail(id: id, error) }
+
+    /// The write's outcome when it need not wait for room (nothing waits ahead and the queue is
+    /// under its limit: the bytes are sent or queued); nil when it must wait. Checks done by
+    /// `write` (refusal, datagram size) come first.
+    func writeNow(_ bytes: [UInt8]) -> Result<Void, InetError>? {
+        guard pendingWrites.isEmpty, writeQueue.byteCount < highWater else { return nil }
+        return accept(bytes)
+    }
+
+    /// `write` for a caller on the loop itself: true when done at once, false when it must wait.
+    func writeOnLoop(_ bytes: [UInt8]) throws(InetError) -> Bool {
+        if let error = refusal(reading: false) { throw error }
+        if isDatagram, bytes.count > Self.maxDatagram {
+            throw InetError(.messageTooLong, "a UDP datagram holds at most \(Self.maxDatagram) bytes; got \(bytes.count)")
+        }
+        guard let accepted = writeNow(bytes) else { return false }
+        try accepted.get()
+        return true
+    }
 
     /// Takes plaintext for sending: encrypted first on a secure connection.
     private func accept(_ bytes: [UInt8]) -> Result<Void, InetError> {

@@ -14,8 +14,10 @@ public final class EventLoop: @unchecked Sendable {
 
     private enum RunState { case running, stopping, stopped }
 
-    private struct Incoming {
+    struct Incoming {
         var tasks: Deque<@Sendable () -> Void> = []
+        /// Swift concurrency jobs given to the loop as an executor (see EventLoop+Executor).
+        var jobs: Deque<UnownedJob> = []
         /// An eventfd write is outstanding (set only by the thread that writes it).
         var wakePending = false
         var accepting = true
@@ -33,6 +35,10 @@ public final class EventLoop: @unchecked Sendable {
     private var insertsSinceCompaction = 0
     /// The other half of the task queue's double buffer (see `runTasks`); loop thread only.
     private var spareTasks = Deque<@Sendable () -> Void>()
+    private var spareJobs = Deque<UnownedJob>()
+    /// Closures and jobs handed to the loop so far (tests observe that a fast path hands none).
+    private let submissions = Atomic<Int>(0)
+    package var submissionCount: Int { submissions.load(ordering: .relaxed) }
     private var timerSequence: UInt64 = 0
     // Unchecked exclusivity: read once per event (the registrant is copied out before it runs).
     @exclusivity(unchecked) private var slots: [Slot] = []
@@ -78,11 +84,19 @@ public final class EventLoop: @unchecked Sendable {
         // From the loop's own thread no wake-up is needed: the loop looks at its queue again
         // before it sleeps. `wakePending` means exactly "an eventfd write is outstanding" — setting
         // it without writing would make later submitters skip their write and the loop sleep on.
+        submit { $0.tasks.append(task) }
+    }
+
+    /// Queues what `add` puts in `incoming`, waking the loop when needed; false when the loop
+    /// has stopped accepting (nothing was added).
+    @inline(__always)
+    func submit(_ add: (inout Incoming) -> Void) -> Bool {
         let onLoop = inEventLoop
+        submissions.add(1, ordering: .relaxed)
         let (accepted, wake) = incoming.withLock { state -> (Bool, Bool) in
             guard state.accepting else { return (false, false) }
-            state.tasks.append(task)
-            queuedTasks.store(state.tasks.count, ordering: .releasing)
+            add(&state)
+            queuedTasks.store(state.tasks.count + state.jobs.count, ordering: .releasing)
             if onLoop || state.wakePending { return (true, false) }
             state.wakePending = true
             return (true, true)
@@ -206,11 +220,13 @@ public final class EventLoop: @unchecked Sendable {
         // steady-state submissions allocate only their closures, never queue storage.
         incoming.withLock { state in
             swap(&state.tasks, &spareTasks)
+            swap(&state.jobs, &spareJobs)
             state.wakePending = false
             queuedTasks.store(0, ordering: .releasing)
         }
         // Each task is released as soon as it has run (its captures' deinits may submit work).
         while let task = spareTasks.popFirst() { task() }
+        while let job = spareJobs.popFirst() { run(job) }
         return queuedTasks.load(ordering: .acquiring) > 0
     }
 
@@ -252,16 +268,20 @@ public final class EventLoop: @unchecked Sendable {
             }
             for operation in Array(operations.values) { operation.abort(shutdown) }
             operations = [:]
-            var pending = incoming.withLock { state -> Deque<@Sendable () -> Void> in
+            var (pending, jobs) = incoming.withLock { state -> (Deque<@Sendable () -> Void>, Deque<UnownedJob>) in
                 state.accepting = false
                 defer {
                     state.tasks = []
+                    state.jobs = []
                     queuedTasks.store(0, ordering: .releasing)
                 }
-                return state.tasks
+                return (state.tasks, state.jobs)
             }
-            if pending.isEmpty { break }
+            if pending.isEmpty && jobs.isEmpty { break }
             while let task = pending.popFirst() { task() }
+            // Jobs are tasks' continuations: never dropped. Those queued before the stop run
+            // here; later ones go to the global executor (`enqueue`).
+            while let job = jobs.popFirst() { run(job) }
         }
         timers = Heap()
         runState = .stopped
