@@ -12,17 +12,18 @@ enum EchoServer {
         print("PORT \(listener.localAddress.port)")
         fflush(nil)
         if command.api == "async" {
-            Task {
-                for try await connection in listener.connections {
-                    Task {
-                        while true {
-                            let bytes = try await connection.read()
-                            if bytes.isEmpty { break }
-                            try await connection.write(bytes)
-                        }
-                        try await connection.close()
-                    }
+            // One task per connection on the connection's own loop (`Listener.serve`), or, with
+            // INET_BENCH_GLOBAL_EXECUTOR set, plain tasks on the global pool (the before figure).
+            let handler: @Sendable (Connection) async -> Void = { connection in
+                while let bytes = try? await connection.read(), !bytes.isEmpty {
+                    do throws(InetError) { try await connection.write(bytes) } catch { break }
                 }
+                try? await connection.close()
+            }
+            if getenv("INET_BENCH_GLOBAL_EXECUTOR") != nil {
+                Task { for try await connection in listener.connections { Task { await handler(connection) } } }
+            } else {
+                Task { try await listener.serve(handler) }
             }
         } else {
             try listener.acceptConnections(delegate: Acceptor.shared)

@@ -118,7 +118,14 @@ final class ConnectPlan: @unchecked Sendable {
         happyEyeballsDelay = c.happyEyeballsDelay
         writeBufferLimit = c.writeBufferLimit
         resolver = c.resolver
-        loop = (c.group ?? EventLoopGroup.shared).next()
+        // A task running on one of the group's loops (the loop as its executor) gets its
+        // connection on that loop: its reads and writes then need no hop.
+        let group = c.group ?? EventLoopGroup.shared
+        if let current = EventLoop.current, group.loops.contains(where: { $0 === current }) {
+            loop = current
+        } else {
+            loop = group.next()
+        }
         timeout = c.timeout
     }
 }

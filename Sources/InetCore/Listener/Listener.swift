@@ -195,6 +195,25 @@ public final class Listener: Sendable {
         }
     }
 
+    /// Serves every incoming connection with `handler`, each in a task of its own that runs on
+    /// the connection's loop (the loop as task executor, so its reads and writes need no hop).
+    /// Returns once the listener is closed and every handler has returned. Cancelling the
+    /// calling task stops accepting and cancels the handlers (then returns, after they end).
+    /// Throws an accept error other than the listener's close (handlers are cancelled first).
+    public func serve(_ handler: @escaping @Sendable (Connection) async -> Void) async throws(InetError) {
+        let failure: InetError? = await withDiscardingTaskGroup { group in
+            while true {
+                let connection: Connection
+                do throws(InetError) { connection = try await accept() } catch {
+                    group.cancelAll()
+                    return error.code == .connectionClosed || error.code == .cancelled ? nil : error
+                }
+                group.addTask(executorPreference: connection.eventLoop) { await handler(connection) }
+            }
+        }
+        if let failure { throw failure }
+    }
+
     /// Incoming connections, one per `next()`; ends when the listener is closed.
     public var connections: Connections { Connections(listener: self) }
 

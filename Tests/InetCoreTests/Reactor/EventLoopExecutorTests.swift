@@ -112,3 +112,80 @@ import Testing
         await server.close()
     }
 }
+
+/// The natural entry points put work on the loop that owns the socket (issue 12).
+@Suite struct LoopPlacementTests {
+    @Test func aConnectFromALoopTaskStaysOnThatLoop() async throws {
+        let server = try SyscallFaultTests.echoServer()
+        let group = try EventLoopGroup(loopCount: 2)
+        var configured = Connector(host: "127.0.0.1", port: Int(server.localAddress.port))
+        configured.group = group
+        let connector = configured
+        let second = group.loops[1]
+        let placed = try await Task(executorPreference: second) { () async throws -> [Int] in
+            var loops: [Int] = []
+            for _ in 0..<4 {
+                let connection = try await connector.connect()
+                loops.append(connection.eventLoop.index)
+                try await connection.close()
+            }
+            return loops
+        }.value
+        #expect(placed == [1, 1, 1, 1])
+        // From elsewhere: the group's round robin.
+        var elsewhere: Set<Int> = []
+        for _ in 0..<4 {
+            let connection = try await connector.connect()
+            elsewhere.insert(connection.eventLoop.index)
+            try await connection.close()
+        }
+        #expect(elsewhere == [0, 1])
+        try await group.shutdown()
+        await server.close()
+    }
+
+    @Test func serveRunsEachHandlerOnItsConnectionsLoopAndEndsWithTheListener() async throws {
+        let group = try EventLoopGroup(loopCount: 2)
+        let listener = try Listener(address: "127.0.0.1", port: 0, group: group)
+        let onOwnLoop = Locked<[Bool]>([])
+        let serving = Task {
+            try await listener.serve { connection in
+                onOwnLoop.withLock { $0.append(connection.eventLoop.inEventLoop) }
+                while let chunk = try? await connection.read(), !chunk.isEmpty { try? await connection.write(chunk) }
+                try? await connection.close()
+            }
+        }
+        for i in 0..<6 {
+            let client = try await Connector(host: "127.0.0.1", port: Int(listener.localAddress.port)).connect()
+            try await client.write("hello \(i)")
+            var got: [UInt8] = []
+            while got.count < 7 { got += try await client.read() }
+            #expect(got == Array("hello \(i)".utf8))
+            try await client.close()
+        }
+        await listener.close()
+        try await serving.value  // returns once the listener is closed and the handlers are done
+        #expect(onOwnLoop.withLock { $0 } == Array(repeating: true, count: 6))
+        try await group.shutdown()
+    }
+
+    @Test func cancellingServeCancelsItsHandlers() async throws {
+        let listener = try Listener(address: "127.0.0.1", port: 0)
+        let handlerEnded = Locked<InetErrorCode?>(nil)
+        let (started, startedSignal) = AsyncStream<Void>.makeStream()
+        let serving = Task {
+            try await listener.serve { connection in
+                startedSignal.yield()
+                do throws(InetError) { _ = try await connection.read() } catch { handlerEnded.withLock { $0 = error.code } }
+            }
+        }
+        let client = try await Connector(host: "127.0.0.1", port: Int(listener.localAddress.port)).connect()
+        var signals = started.makeAsyncIterator()
+        _ = await signals.next()  // the handler runs and waits in its read
+        serving.cancel()
+        try await serving.value
+        #expect(handlerEnded.withLock { $0 } == .cancelled)
+        try await client.close()
+        await listener.close()
+    }
+}
