@@ -24,7 +24,7 @@ enum Completion<Value: Sendable>: @unchecked Sendable {
 /// cancelling the task calls `cancel` (which should fail the operation with `.cancelled`
 /// unless it already ended).
 func awaitCompletion<Value: Sendable>(
-    submit: (Completion<Value>) -> Void, cancel: @escaping @Sendable () -> Void
+    submit: (Completion<Value>) -> Void, cancel: @Sendable () -> Void
 ) async throws(InetError) -> Value {
     let result = await withTaskCancellationHandler {
         await withUnsafeContinuation { continuation in

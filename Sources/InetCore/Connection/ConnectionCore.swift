@@ -173,9 +173,8 @@ final class ConnectionCore {
 
     func read(id: UInt64, maxBytes: Int, deadline: Deadline?, _ completion: Completion<[UInt8]>) {
         if let error = refusal(reading: true) { return completion.fail(error) }
-        pendingReads.append(id: id, maxBytes, completion, deadline: deadline, on: loop) { [weak self] in
-            self?.cancelRead(id, InetError(.timedOut, "read timed out"))
-        }
+        let timer = deadline.map { loop.scheduleInLoop(at: $0) { [weak self] in self?.cancelRead(id, InetError(.timedOut, "read timed out")) } }
+        pendingReads.append(id: id, maxBytes, completion, timer: timer)
         serviceReads()
     }
 
@@ -233,10 +232,11 @@ final class ConnectionCore {
                 .messageTooLong, "a UDP datagram holds at most \(Self.maxDatagram) bytes; got \(bytes.count)"))
         }
         if let accepted = writeNow(bytes) { return completion.complete(accepted) }
-        pendingWrites.append(id: id, bytes, completion, deadline: deadline, on: loop) { [weak self] in
+        let timer = deadline.map { loop.scheduleInLoop(at: $0) { [weak self] in
             self?.cancelWrite(id, InetError(
                 .timedOut, "write timed out waiting for the peer to take queued bytes; none of this write was sent"))
-        }
+        } }
+        pendingWrites.append(id: id, bytes, completion, timer: timer)
     }
 
     func cancelWrite(_ id: UInt64, _ error: InetError) { pendingWrites.fail(id: id, error) }

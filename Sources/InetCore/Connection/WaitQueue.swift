@@ -16,11 +16,10 @@ struct WaitQueue<Payload, Value: Sendable> {
     var isEmpty: Bool { waiters.isEmpty }
     var first: Waiter? { waiters.first }
 
-    /// Queues a waiter; with a deadline, `expire` runs on the loop when it passes (and should
-    /// call ``fail(id:_:)``).
-    mutating func append(id: UInt64, _ payload: Payload, _ completion: Completion<Value>,
-                         deadline: Deadline?, on loop: EventLoop, expire: @escaping () -> Void) {
-        let timer = deadline.map { loop.scheduleInLoop(at: $0, expire) }
+    /// Queues a waiter with its deadline timer, if it has one (the timer should call
+    /// ``fail(id:_:)``; callers make it only for a deadline, so a waiter without one allocates
+    /// no closure).
+    mutating func append(id: UInt64, _ payload: Payload, _ completion: Completion<Value>, timer: ScheduledTask?) {
         waiters.append(Waiter(id: id, payload: payload, completion: completion, timer: timer))
     }
 

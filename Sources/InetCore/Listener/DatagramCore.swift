@@ -59,9 +59,10 @@ final class DatagramCore {
 
     func receive(id: UInt64, deadline: Deadline?, _ completion: Completion<Datagram>) {
         guard descriptor != nil else { return completion.fail(InetError(.connectionClosed, "socket closed")) }
-        receives.append(id: id, (), completion, deadline: deadline, on: loop) { [weak self] in
+        let timer = deadline.map { loop.scheduleInLoop(at: $0) { [weak self] in
             self?.cancel(id, InetError(.timedOut, "no datagram arrived before the timeout"))
-        }
+        } }
+        receives.append(id: id, (), completion, timer: timer)
         serviceReceives()
     }
 

@@ -70,9 +70,10 @@ final class ListenerCore {
             completion.succeed(connection)
             return serviceAccepts()
         }
-        pending.append(id: id, (), completion, deadline: deadline, on: loop) { [weak self] in
+        let timer = deadline.map { loop.scheduleInLoop(at: $0) { [weak self] in
             self?.cancel(id, InetError(.timedOut, "no connection arrived before the accept timeout"))
-        }
+        } }
+        pending.append(id: id, (), completion, timer: timer)
         serviceAccepts()
     }
 
