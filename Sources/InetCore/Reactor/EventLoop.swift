@@ -18,6 +18,8 @@ public final class EventLoop: @unchecked Sendable {
         var tasks: Deque<@Sendable () -> Void> = []
         /// Swift concurrency jobs given to the loop as an executor (see EventLoop+Executor).
         var jobs: Deque<UnownedJob> = []
+        /// Closures and jobs accepted so far (tests observe that a fast path hands none).
+        var submitted = 0
         /// An eventfd write is outstanding (set only by the thread that writes it).
         var wakePending = false
         var accepting = true
@@ -37,8 +39,7 @@ public final class EventLoop: @unchecked Sendable {
     private var spareTasks = Deque<@Sendable () -> Void>()
     private var spareJobs = Deque<UnownedJob>()
     /// Closures and jobs handed to the loop so far (tests observe that a fast path hands none).
-    private let submissions = Atomic<Int>(0)
-    package var submissionCount: Int { submissions.load(ordering: .relaxed) }
+    package var submissionCount: Int { incoming.withLock { $0.submitted } }
     private var timerSequence: UInt64 = 0
     // Unchecked exclusivity: read once per event (the registrant is copied out before it runs).
     @exclusivity(unchecked) private var slots: [Slot] = []
@@ -92,10 +93,10 @@ public final class EventLoop: @unchecked Sendable {
     @inline(__always)
     func submit(_ add: (inout Incoming) -> Void) -> Bool {
         let onLoop = inEventLoop
-        submissions.add(1, ordering: .relaxed)
         let (accepted, wake) = incoming.withLock { state -> (Bool, Bool) in
             guard state.accepting else { return (false, false) }
             add(&state)
+            state.submitted &+= 1
             queuedTasks.store(state.tasks.count + state.jobs.count, ordering: .releasing)
             if onLoop || state.wakePending { return (true, false) }
             state.wakePending = true

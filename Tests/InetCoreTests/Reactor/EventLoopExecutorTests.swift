@@ -6,7 +6,14 @@ import Testing
 /// with nothing to wait for complete without handing the loop anything, and waiting, timeouts,
 /// cancellation and shutdown keep working.
 @Suite struct EventLoopExecutorTests {
-    static func echoServer() throws -> Listener { try SyscallFaultTests.echoServer() }
+    /// An echo server (on the shared loops), a one-loop group, and a connector whose connections go on that loop.
+    static func echoOnOwnLoop() throws -> (server: Listener, group: EventLoopGroup, loop: EventLoop, connector: Connector) {
+        let server = try SyscallFaultTests.echoServer()
+        let group = try EventLoopGroup(loopCount: 1)
+        var connector = Connector(host: "127.0.0.1", port: Int(server.localAddress.port))
+        connector.group = group
+        return (server, group, group.loops[0], connector)
+    }
 
     static func noop() async {}
 
@@ -20,11 +27,7 @@ import Testing
     }
 
     @Test func readsAndWritesWithNothingToWaitForHandTheLoopNothing() async throws {
-        let server = try Self.echoServer()
-        let group = try EventLoopGroup(loopCount: 1)
-        let loop = group.loops[0]
-        var connector = Connector(host: "127.0.0.1", port: Int(server.localAddress.port))
-        connector.group = group
+        let (server, group, loop, connector) = try Self.echoOnOwnLoop()
         let (handedForRead, handedForWrite, second) = try await Task(executorPreference: loop) {
             let connection = try await connector.connect()
             try await connection.write("abcdef")
@@ -88,11 +91,7 @@ import Testing
 
     /// A writer on the loop executor and a reader on the global executor share one connection.
     @Test func mixedExecutorsOnOneConnection() async throws {
-        let server = try Self.echoServer()
-        let group = try EventLoopGroup(loopCount: 1)
-        let loop = group.loops[0]
-        var connector = Connector(host: "127.0.0.1", port: Int(server.localAddress.port))
-        connector.group = group
+        let (server, group, loop, connector) = try Self.echoOnOwnLoop()
         let connection = try await connector.connect()
         let total = 1000 * 16
         let writer = Task(executorPreference: loop) {
