@@ -64,13 +64,14 @@ enum AsyncClients {
 
     static func pingpong(_ connection: Connection, _ roundtrips: Int) async throws(InetError) {
         let message = [UInt8](repeating: 0x70, count: 64)
+        var buffer = [UInt8](repeating: 0, count: 64)  // reused: read(into:) allocates nothing on the loop
         for _ in 0..<roundtrips {
             try await connection.write(message)
             var got = 0
             while got < 64 {
-                let bytes = try await connection.read(maxBytes: 64 - got)
-                if bytes.isEmpty { throw InetError(.connectionClosed, "the server closed") }
-                got += bytes.count
+                let n = try await connection.read(into: &buffer, maxBytes: 64 - got)
+                if n == 0 { throw InetError(.connectionClosed, "the server closed") }
+                got += n
             }
         }
     }

@@ -83,6 +83,31 @@ public final class Connection: Sendable {
         }
     }
 
+    /// Reads what is available into `buffer`, replacing its contents (up to `maxBytes`; one
+    /// whole datagram for UDP); returns the count, 0 once the peer has closed and every byte was
+    /// read (TCP). The array's capacity is kept and reused: from a task on the connection's loop
+    /// (see ``EventLoop``'s task executor) a read allocates nothing once `buffer` is big enough.
+    /// From elsewhere it costs what ``read(maxBytes:timeout:)`` costs.
+    public func read(into buffer: inout [UInt8], maxBytes: Int = 65536, timeout: Duration? = nil) async throws(InetError) -> Int {
+        guard eventLoop.inEventLoop else {
+            let bytes = try await read(maxBytes: maxBytes, timeout: timeout)
+            buffer.removeAll(keepingCapacity: true)
+            buffer.append(contentsOf: bytes)
+            return bytes.count
+        }
+        let deadline = try deadline(timeout)
+        while true {
+            if !Task.isCancelled, let n = try core.value.readNow(into: &buffer, maxBytes: maxBytes) { return n }
+            // Wait on the loop until input may be there (or the read fails), then read again.
+            let (id, core) = (makeID(), self.core)
+            _ = try await awaitCompletion { completion in
+                core.value.read(id: id, maxBytes: ConnectionCore.wakeOnly, deadline: deadline, completion)
+            } cancel: { [eventLoop] in
+                eventLoop.execute { core.value.cancelRead(id, InetError(.cancelled, "read cancelled")) }
+            }
+        }
+    }
+
     // MARK: write
 
     /// Sends `bytes` (one datagram for UDP). Returns once they are accepted: written to the

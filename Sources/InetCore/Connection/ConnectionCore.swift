@@ -184,6 +184,21 @@ final class ConnectionCore {
     /// executor): the bytes — or `[]` at end of stream — when the engine or socket has them now
     /// and no earlier read waits; nil when the caller must wait. Errors are the slow path's.
     func readNow(maxBytes: Int) throws(InetError) -> [UInt8]? {
+        guard let bytes = try readNowIntoScratch(maxBytes: maxBytes) else { return nil }
+        return Array(bytes)
+    }
+
+    /// `readNow` into the caller's array, replacing its contents and keeping its capacity (no
+    /// allocation once it is big enough): the count, 0 at end of stream, nil to wait.
+    func readNow(into destination: inout [UInt8], maxBytes: Int) throws(InetError) -> Int? {
+        guard let bytes = try readNowIntoScratch(maxBytes: maxBytes) else { return nil }
+        destination.removeAll(keepingCapacity: true)
+        destination.append(contentsOf: bytes)
+        return bytes.count
+    }
+
+    /// The bytes a read finds now, in the loop's scratch buffer (valid until the next read).
+    private func readNowIntoScratch(maxBytes: Int) throws(InetError) -> UnsafeRawBufferPointer? {
         guard pendingReads.isEmpty else { return nil }
         if let error = refusal(reading: true) { throw error }
         // Edge-triggered: with no edge undrained, the kernel queue was empty when last read and
@@ -192,17 +207,26 @@ final class ConnectionCore {
         let capacity = isDatagram ? loop.scratch.count : min(max(maxBytes, 1), loop.scratch.count)
         let buffer = UnsafeMutableRawBufferPointer(rebasing: loop.scratch[0..<capacity])
         switch try tryRead(into: buffer) {
-        case .bytes(let n): return Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-        case .endOfStream: return []
+        case .bytes(let n): return UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+        case .endOfStream: return UnsafeRawBufferPointer(rebasing: buffer[0..<0])
         case .wouldBlock: return nil
         }
     }
+
+    /// A pending read's payload meaning "wake me when input may be there; read nothing"
+    /// (`read(into:)` then reads into its caller's buffer itself).
+    static let wakeOnly = Int.min
 
     /// Serves pending reads from the socket while it has data.
     func serviceReads() {
         // The one read path (plain or TLS) is `tryRead`; here it fills the loop's scratch buffer
         // and the bytes are copied out for the waiting caller.
         while let request = pendingReads.first {
+            if request.payload == Self.wakeOnly {
+                guard mayHaveInput else { return }
+                pendingReads.completeFirst(.success([]))  // an empty array: no allocation
+                continue
+            }
             let capacity = isDatagram ? loop.scratch.count : min(max(request.payload, 1), loop.scratch.count)
             let buffer = UnsafeMutableRawBufferPointer(rebasing: loop.scratch[0..<capacity])
             do throws(InetError) {

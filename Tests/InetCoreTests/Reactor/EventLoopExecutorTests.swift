@@ -81,6 +81,62 @@ import Testing
         await server.close()
     }
 
+    /// `read(into:)`: the caller's array, reused; on the loop nothing is handed to the loop
+    /// when bytes are there, and waiting, end of stream, timeouts and cancellation behave as
+    /// `read()`'s; off the loop it works the same way.
+    @Test func readIntoACallersBufferOnAndOffTheLoop() async throws {
+        let (server, group, loop, connector) = try Self.echoOnOwnLoop()
+        let (texts, handed) = try await Task(executorPreference: loop) { () async throws -> ([String], Int) in
+            let connection = try await connector.connect()
+            var buffer = [UInt8](repeating: 0, count: 64)
+            var texts: [String] = []
+            try await connection.write("one")
+            var n = try await connection.read(into: &buffer, maxBytes: 3)  // waits for the echo
+            texts.append(String(decoding: buffer[..<n], as: UTF8.self))
+            try await connection.write("twothree")
+            while !connection.core.value.hasInputWaiting { await Task.yield() }
+            let before = loop.submissionCount
+            n = try await connection.read(into: &buffer, maxBytes: 3)
+            let handed = loop.submissionCount - before
+            texts.append(String(decoding: buffer[..<n], as: UTF8.self))
+            n = try await connection.read(into: &buffer)
+            texts.append(String(decoding: buffer[..<n], as: UTF8.self))
+            // Nothing comes: the timeout, then a cancellation, end the wait.
+            do throws(InetError) { _ = try await connection.read(into: &buffer, timeout: .milliseconds(30)) } catch {
+                texts.append(error.code == .timedOut ? "timed out" : "\(error)")
+            }
+            try await connection.shutdown(.output)
+            n = try await connection.read(into: &buffer)  // the echo server closes after our FIN
+            texts.append("end \(n)")
+            try await connection.close()
+            return (texts, handed)
+        }.value
+        #expect(texts == ["one", "two", "three", "timed out", "end 0"])
+        #expect(handed == 0)
+
+        let reader = Task(executorPreference: loop) { () async -> InetErrorCode? in
+            let connection = try? await connector.connect()
+            var buffer: [UInt8] = []
+            withUnsafeCurrentTask { $0?.cancel() }
+            do throws(InetError) { _ = try await connection?.read(into: &buffer); return nil } catch { return error.code }
+        }
+        #expect(await reader.value == .cancelled)
+
+        // Off the loop: the same answers.
+        let connection = try await connector.connect()
+        var buffer: [UInt8] = []
+        try await connection.write("off")
+        var got = ""
+        while got.count < 3 {
+            let n = try await connection.read(into: &buffer)
+            got += String(decoding: buffer[..<n], as: UTF8.self)
+        }
+        #expect(got == "off")
+        try await connection.close()
+        try await group.shutdown()
+        await server.close()
+    }
+
     @Test func aTaskPreferringAStoppedLoopStillRuns() async throws {
         let group = try EventLoopGroup(loopCount: 1)
         let loop = group.loops[0]
