@@ -78,9 +78,15 @@ public final class Connection: Sendable {
             // Already on the loop (a loop-executor task): wait there directly, no hop.
             if eventLoop.inEventLoop { return core.value.read(id: id, maxBytes: maxBytes, deadline: deadline, completion) }
             onLoop(completion) { $0.read(id: id, maxBytes: maxBytes, deadline: deadline, completion) }
-        } cancel: { [eventLoop] in
-            eventLoop.execute { core.value.cancelRead(id, InetError(.cancelled, "read cancelled")) }
+        } cancel: {
+            cancelRead(id)
         }
+    }
+
+    /// Fails the waiting read `id` with `cancelled` (both reads' cancellation handler).
+    private func cancelRead(_ id: UInt64) {
+        let core = self.core
+        eventLoop.execute { core.value.cancelRead(id, InetError(.cancelled, "read cancelled")) }
     }
 
     /// Reads what is available into `buffer`, replacing its contents (up to `maxBytes`; one
@@ -102,8 +108,8 @@ public final class Connection: Sendable {
             let (id, core) = (makeID(), self.core)
             _ = try await awaitCompletion { completion in
                 core.value.read(id: id, maxBytes: ConnectionCore.wakeOnly, deadline: deadline, completion)
-            } cancel: { [eventLoop] in
-                eventLoop.execute { core.value.cancelRead(id, InetError(.cancelled, "read cancelled")) }
+            } cancel: {
+                cancelRead(id)
             }
         }
     }

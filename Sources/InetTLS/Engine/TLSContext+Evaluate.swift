@@ -46,10 +46,7 @@ extension TLSContext {
         var certificates: [OpaquePointer] = []
         defer { for c in certificates { X509_free(c) } }
         for der in chain {
-            let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-                var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-                return d2i_X509(nil, &cursor, buffer.count)
-            }
+            let parsed = DER.parse(der) { d2i_X509(nil, $0, $1) }
             guard let parsed else {
                 return TLSError(.certificateUntrusted, "certificate \(certificates.count + 1) of the chain is not DER X.509",
                                 openSSLReason: OpenSSLErrors.lastReason())

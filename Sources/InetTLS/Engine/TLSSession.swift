@@ -11,10 +11,7 @@ public final class TLSSession: @unchecked Sendable {
 
     /// A session saved with ``der`` (by this or another process).
     public init(der: [UInt8]) throws(TLSError) {
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_SSL_SESSION(nil, &cursor, buffer.count)
-        }
+        let parsed = DER.parse(der) { d2i_SSL_SESSION(nil, $0, $1) }
         guard let parsed else {
             throw TLSError(.invalidConfiguration, "the \(der.count) bytes are not a saved TLS session (DER SSL_SESSION)",
                            openSSLReason: OpenSSLErrors.lastReason())

@@ -137,6 +137,34 @@ import Testing
         await server.close()
     }
 
+    /// A `read(into:)` waiting on the loop, cancelled at a different moment each time (after 0…9
+    /// turns of the canceller): always `cancelled`, once, and no waiter is left behind.
+    @Test func readIntoCancelledWhileWaitingOnTheLoopManyTimes() async throws {
+        let server = try Listener(address: "127.0.0.1", port: 0)  // accepts, never answers
+        let group = try EventLoopGroup(loopCount: 1)
+        let loop = group.loops[0]
+        var connector = Connector(host: "127.0.0.1", port: Int(server.localAddress.port))
+        connector.group = group
+        let connection = try await Task(executorPreference: loop) { try await connector.connect() }.value
+        var outcomes: [InetErrorCode?] = []
+        for round in 0..<50 {
+            let reader = Task(executorPreference: loop) { () async -> InetErrorCode? in
+                var buffer = [UInt8](repeating: 0, count: 16)
+                do throws(InetError) { _ = try await connection.read(into: &buffer); return nil } catch { return error.code }
+            }
+            for _ in 0..<(round % 10) { await Task.yield() }
+            reader.cancel()
+            outcomes.append(await reader.value)
+        }
+        #expect(outcomes == Array(repeating: .cancelled, count: 50))
+        let core = connection.core
+        let leftWaiting = try runOnLoop(loop, "pending reads") { .success(!core.value.pendingReads.isEmpty) }
+        #expect(!leftWaiting)
+        try await connection.close()
+        try await group.shutdown()
+        await server.close()
+    }
+
     @Test func aTaskPreferringAStoppedLoopStillRuns() async throws {
         let group = try EventLoopGroup(loopCount: 1)
         let loop = group.loops[0]
