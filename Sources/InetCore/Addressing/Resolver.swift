@@ -47,6 +47,7 @@ enum AddressOrdering {
     /// Interleaves the families, starting with IPv4 — or with IPv6 when `preferIPv6` and this
     /// machine has IPv6. A name with one family keeps it.
     static func order(_ addresses: [SocketAddress], preferIPv6: Bool, machineHasIPv6: Bool) -> [SocketAddress] {
+        if addresses.count < 2 { return addresses }  // nothing to order: no new arrays
         let v4 = addresses.filter { $0.family == .ipv4 }
         let v6 = addresses.filter { $0.family == .ipv6 }
         let (first, second) = preferIPv6 && machineHasIPv6 ? (v6, v4) : (v4, v6)

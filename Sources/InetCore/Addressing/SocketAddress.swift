@@ -38,8 +38,11 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
     public init?(ipLiteral text: String, port: UInt16) {
         guard !text.isEmpty, text.utf8.count <= 255 else { return nil }
         // Fast path for the common dotted quad (no allocation, no resolver machinery).
+        // `withCString`, not the implicit String-to-pointer conversion: that one copies the text
+        // into a new heap array for every call; this one uses the string's own storage (or the
+        // stack for a small string).
         var v4 = sockaddr_in()
-        if inet_pton(AF_INET, text, &v4.sin_addr) == 1 {
+        if text.withCString({ inet_pton(AF_INET, $0, &v4.sin_addr) }) == 1 {
             v4.sin_family = sa_family_t(AF_INET)
             guard let address = withUnsafeBytes(of: &v4, { SocketAddress(storage: $0.baseAddress!) }) else { return nil }
             self = address
@@ -50,7 +53,7 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         hints.ai_flags = CINET_AI_NUMERICHOST
         hints.ai_family = AF_UNSPEC
         var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(text, nil, &hints, &result) == 0, let first = result else { return nil }
+        guard text.withCString({ getaddrinfo($0, nil, &hints, &result) }) == 0, let first = result else { return nil }
         defer { freeaddrinfo(result) }
         guard let address = SocketAddress(storage: UnsafeRawPointer(first.pointee.ai_addr)) else {
             return nil
@@ -114,9 +117,19 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// The wildcard address of a family with a port.
     public static func any(_ family: Family, port: UInt16) -> SocketAddress {
-        family == .ipv4
-            ? SocketAddress(ipLiteral: "0.0.0.0", port: port)!
-            : SocketAddress(ipLiteral: "::", port: port)!
+        // Built directly: zeroed structs are the wildcard addresses (no parsing, no allocation).
+        var address: SocketAddress
+        if family == .ipv4 {
+            var v4 = sockaddr_in()
+            v4.sin_family = sa_family_t(AF_INET)
+            address = SocketAddress(v4)
+        } else {
+            var v6 = sockaddr_in6()
+            v6.sin6_family = sa_family_t(AF_INET6)
+            address = SocketAddress(v6)
+        }
+        address.port = port
+        return address
     }
 
     /// Calls `body` with the address as a `sockaddr` pointer and its length.

@@ -12,13 +12,9 @@ final class ConnectOperation {
     /// Taken (set to nil) by the one ending; see `finish`.
     private var completion: Completion<Connection>?
     private var machine: HappyEyeballs
-    private var addresses: [SocketAddress] = []
-    /// Per address index (sized once the addresses are known): the attempt's socket while it
-    /// runs (through its handshake), and how it failed.
-    private var cores: [ConnectionCore?] = []
-    private var failures: [InetErrorCode?] = []
-    /// Indices of the attempts started, in order (for the error's "tried" list).
-    private var started: [Int] = []
+    /// One per address, in the order they are tried (made once the addresses are known): one
+    /// array for everything an attempt has, so a one-address connect allocates one array.
+    private var attempts: [Attempt] = []
     /// The latest attempt's, resolution's or handshake's error, for the final one.
     private var lastError: InetError?
     private var resolution = ResolutionOutcome.pending
@@ -39,13 +35,13 @@ final class ConnectOperation {
 
     /// Starts a connect for `plan` on its loop; `completion` gets the result.
     static func start(_ plan: ConnectPlan, _ completion: Completion<Connection>) {
-        let loop = plan.loop
-        let submitted = loop.execute {
-            let operation = ConnectOperation(plan: plan, completion: completion)
-            plan.operation = operation
-            operation.begin()
+        // The operation is made here and handed over whole (no closure to allocate); it is
+        // touched only on the loop from `begin` on.
+        let operation = ConnectOperation(plan: plan, completion: completion)
+        if !plan.loop.execute(.beginConnect(operation)) {
+            operation.completion = nil
+            completion.fail(InetError(.eventLoopShutdown, "the event loop was shut down"))
         }
-        if !submitted { completion.fail(InetError(.eventLoopShutdown, "the event loop was shut down")) }
     }
 
     /// Cancels the connect of `plan`, if it is still running.
@@ -55,7 +51,9 @@ final class ConnectOperation {
         }
     }
 
-    private func begin() {
+    /// Runs first on the loop (queued by `start`).
+    func begin() {
+        plan.operation = self
         do {
             try plan.loop.track(self)
         } catch {
@@ -66,8 +64,11 @@ final class ConnectOperation {
         // loop shutdown aborts the operation (so ends it) and drops all timers.
         deadlineTimer = plan.loop.scheduleInLoop(at: .after(plan.timeout)) { [self] in apply(machine.timedOut()) }
         if let literal = plan.literal {
+            // One literal address: no resolver, no ordering (ConnectPlan checked its family
+            // against the local bind).
             resolution = .literal
-            return resolved([literal])
+            attempts = [Attempt(address: literal)]
+            return apply(machine.resolved(count: 1))
         }
         let transfer = UnsafeTransfer(self)
         let (host, port, proto, resolver, loop) = (plan.host, plan.port, plan.proto, plan.resolver, plan.loop)
@@ -113,12 +114,11 @@ final class ConnectOperation {
                     "\(plan.host) has no \(bind.family) address, the family of localAddress \(bind.ipAddress)", host: plan.host)
             }
         }
-        addresses = AddressOrdering.order(
+        let addresses = AddressOrdering.order(
             usable, preferIPv6: plan.options.contains(.preferIPv6), machineHasIPv6: AddressOrdering.machineHasIPv6)
         if case .pending = resolution { resolution = .resolved(addresses) }
-        cores = Array(repeating: nil, count: addresses.count)
-        failures = Array(repeating: nil, count: addresses.count)
-        apply(machine.resolved(count: addresses.count))
+        attempts = addresses.map { Attempt(address: $0) }
+        apply(machine.resolved(count: attempts.count))
     }
 
     // MARK: machine actions
@@ -159,8 +159,8 @@ final class ConnectOperation {
     }
 
     private func startAttempt(_ index: Int) {
-        let address = addresses[index]
-        started.append(index)
+        let address = attempts[index].address
+        attempts[index].started = true
         do throws(InetError) {
             let descriptor = try openSocket(for: address)
             let immediately = try descriptor.startConnect(to: address)
@@ -171,11 +171,11 @@ final class ConnectOperation {
             core.knownRemoteAddress = address
             core.host = plan.host
             try core.register()
-            cores[index] = core
+            attempts[index].core = core
             if immediately { core.connectedImmediately() }
         } catch {
             lastError = error
-            failures[index] = error.code
+            attempts[index].failure = error.code
             apply(machine.attemptFailed(index))
         }
     }
@@ -232,9 +232,9 @@ final class ConnectOperation {
         case .connected:
             apply(machine.attemptSucceeded(index))
         case .failed(errno: let value):
-            cores[index] = nil
-            failures[index] = InetErrorCode(errno: value)
-            lastError = InetError.system("connect to \(addresses[index])", errno: value, host: plan.host)
+            attempts[index].core = nil
+            attempts[index].failure = InetErrorCode(errno: value)
+            lastError = InetError.system("connect to \(attempts[index].address)", errno: value, host: plan.host)
             apply(machine.attemptFailed(index))
         }
     }
@@ -252,7 +252,7 @@ final class ConnectOperation {
     }
 
     private func startHandshake(_ index: Int) {
-        guard let core = cores[index], let context = plan.tlsContext else { return assertionFailure("no socket to secure") }
+        guard let core = attempts[index].core, let context = plan.tlsContext else { return assertionFailure("no socket to secure") }
         // Connected means secured: the handshake runs under the same overall deadline.
         do throws(TLSError) {
             let engine = try TLSEngine(context: context, serverName: plan.host)
@@ -286,7 +286,7 @@ final class ConnectOperation {
         }
         staggerTimer?.cancel()
         deadlineTimer?.cancel()
-        for index in cores.indices { takeCore(index)?.closeNow(nil, tellOwner: false) }
+        for index in attempts.indices { takeCore(index)?.closeNow(nil, tellOwner: false) }
         plan.loop.untrack(self)
         plan.operation = nil
         completion.complete(result)
@@ -304,25 +304,37 @@ final class ConnectOperation {
             error = InetError(
                 .timedOut, "connect to \(plan.host) port \(plan.port) timed out after \(plan.timeout)", host: plan.host)
         case .timedOut(securing: let index?):
-            failures[index] = .timedOut
+            attempts[index].failure = .timedOut
             error = InetError(
                 .timedOut, "TLS handshake with \(plan.host) port \(plan.port) did not finish within \(plan.timeout)", host: plan.host)
         case .handshakeFailed(let index):
             error = lastError ?? InetError(.tlsHandshakeFailed, "TLS handshake failed", host: plan.host)
-            failures[index] = error.code
+            attempts[index].failure = error.code
         case .aborted:
             error = lastError ?? InetError(.cancelled, "connect to \(plan.host) port \(plan.port) was cancelled")
         }
         error.host = plan.host
         error.resolution = resolution
-        error.attempts = started.map { ConnectAttempt(address: addresses[$0], failure: failures[$0]) }
+        // Attempts start in address order, so the started ones in index order are in start order.
+        error.attempts = attempts.filter(\.started).map { ConnectAttempt(address: $0.address, failure: $0.failure) }
         return error
     }
 
     /// Removes and returns attempt `index`'s socket, if it still runs.
     private func takeCore(_ index: Int) -> ConnectionCore? {
-        guard let core = cores[index] else { return nil }
-        cores[index] = nil
+        guard let core = attempts[index].core else { return nil }
+        attempts[index].core = nil
         return core
+    }
+
+    /// One address's attempt: its socket while it runs (through its handshake), how it
+    /// failed, and whether it was started (for the error's "tried" list).
+    private struct Attempt {
+        let address: SocketAddress
+        var core: ConnectionCore?
+        var failure: InetErrorCode?
+        var started = false
+
+        init(address: SocketAddress) { self.address = address }
     }
 }

@@ -20,7 +20,7 @@ struct HappyEyeballs {
         case resolving
         /// Attempts run: `inFlight` in start order, `next` the next address to try, and whether
         /// the stagger timer is armed.
-        case connecting(inFlight: [Int], next: Int, staggerArmed: Bool)
+        case connecting(inFlight: AttemptSet, next: Int, staggerArmed: Bool)
         /// The winner's TLS handshake runs.
         case securing(Int)
         case succeeded(Int)
@@ -69,7 +69,7 @@ struct HappyEyeballs {
     }
 
     /// The attempts in flight (while connecting).
-    var inFlight: [Int] { if case .connecting(let inFlight, _, _) = phase { inFlight } else { [] } }
+    var inFlight: AttemptSet { if case .connecting(let inFlight, _, _) = phase { inFlight } else { [] } }
 
     mutating func resolved(count: Int) -> Actions {
         switch phase {
@@ -89,8 +89,7 @@ struct HappyEyeballs {
 
     mutating func attemptFailed(_ index: Int) -> Actions {
         guard case .connecting(var inFlight, let next, let armed) = phase,
-              let position = inFlight.firstIndex(of: index) else { return illegal("attemptFailed(\(index))") }
-        inFlight.remove(at: position)
+              inFlight.remove(index) else { return illegal("attemptFailed(\(index))") }
         var actions = armed ? Actions(.disarmStagger) : Actions()
         if next < addressCount {
             actions.append(contentsOf: startNext(inFlight: inFlight, next: next))
@@ -156,10 +155,10 @@ struct HappyEyeballs {
         }
     }
 
-    private mutating func startNext(inFlight: [Int], next: Int) -> Actions {
+    private mutating func startNext(inFlight: AttemptSet, next: Int) -> Actions {
         let more = next + 1 < addressCount
         var started = inFlight
-        started.append(next)  // one allocation (a literal plus `+` would make two)
+        started.insert(next)  // no allocation below 64 addresses
         phase = .connecting(inFlight: started, next: next + 1, staggerArmed: more)
         var actions = Actions(.startAttempt(next))
         if more { actions.append(.armStagger) }

@@ -44,9 +44,8 @@ public final class Connection: Sendable {
     }
 
     deinit {
-        let core = self.core
-        let deadline = ioTimeout.map { Deadline.after($0) }
-        eventLoop.execute { core.value.close(deadline: deadline, nil) }
+        // A `LoopWork` case, not a closure: dropping a connection allocates nothing.
+        eventLoop.execute(.closeDropped(core.value, ioTimeout.map { Deadline.after($0) }))
     }
 
     func makeID() -> UInt64 { nextID.wrappingAdd(1, ordering: .relaxed).oldValue }
@@ -168,7 +167,10 @@ public final class Connection: Sendable {
     /// `connectionClosed`. Closing twice is fine.
     public func close() async throws(InetError) {
         let deadline = ioTimeout.map { Deadline.after($0) }
+        let core = self.core
         try await awaitCompletion { completion in
+            // From the loop's own executor: close right here (no closure, no hop).
+            if eventLoop.inEventLoop { return core.value.close(deadline: deadline, completion) }
             onLoop(completion) { $0.close(deadline: deadline, completion) }
         } cancel: {}
     }
@@ -178,6 +180,12 @@ public final class Connection: Sendable {
     /// The inbound bytes as an `AsyncSequence` of chunks, ending when the peer closes.
     /// Nothing is read from the socket until the consumer asks, so a slow consumer slows the
     /// peer (TCP flow control). Each chunk waits at most ``ioTimeout``.
+    ///
+    /// The iterator reads into one array of its own (``read(into:maxBytes:timeout:)``) and hands
+    /// it out: a consumer that is done with a chunk before asking for the next (the usual
+    /// `for try await chunk in connection.inbound { … }`) lets the next read reuse its storage, so
+    /// from a task on the connection's loop the sequence allocates nothing per chunk. A chunk kept
+    /// longer is never overwritten — the next read then makes a new array (copy on write).
     public var inbound: InboundBytes { InboundBytes(connection: self) }
 }
 
@@ -192,17 +200,20 @@ public struct InboundBytes: AsyncSequence, Sendable {
     /// The iterator.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let connection: Connection
+        /// Reused by every read while the consumer keeps no chunk.
+        var buffer: [UInt8] = []
         var done = false
 
         /// The next chunk, or `nil` after the peer closed (TCP).
         public mutating func next(isolation actor: isolated (any Actor)? = #isolation) async throws(InetError) -> [UInt8]? {
             guard !done else { return nil }
-            let chunk = try await connection.read()
-            if chunk.isEmpty && connection.protocol == .tcp {
+            let count = try await connection.read(into: &buffer)
+            if count == 0 && connection.protocol == .tcp {
                 done = true
+                buffer = []
                 return nil
             }
-            return chunk
+            return buffer
         }
 
         /// The next chunk, or `nil` after the peer closed (TCP).

@@ -15,7 +15,7 @@ public final class EventLoop: @unchecked Sendable {
     private enum RunState { case running, stopping, stopped }
 
     struct Incoming {
-        var tasks: Deque<@Sendable () -> Void> = []
+        var tasks: Deque<LoopWork> = []
         /// Swift concurrency jobs given to the loop as an executor (see EventLoop+Executor).
         var jobs: Deque<UnownedJob> = []
         /// Closures and jobs accepted so far (tests observe that a fast path hands none).
@@ -36,7 +36,7 @@ public final class EventLoop: @unchecked Sendable {
     private var timers = Heap<TimerEntry>()
     private var insertsSinceCompaction = 0
     /// The other half of the task queue's double buffer (see `runTasks`); loop thread only.
-    private var spareTasks = Deque<@Sendable () -> Void>()
+    private var spareTasks = Deque<LoopWork>()
     private var spareJobs = Deque<UnownedJob>()
     /// Closures and jobs handed to the loop so far (tests observe that a fast path hands none).
     package var submissionCount: Int { incoming.withLock { $0.submitted } }
@@ -85,7 +85,13 @@ public final class EventLoop: @unchecked Sendable {
         // From the loop's own thread no wake-up is needed: the loop looks at its queue again
         // before it sleeps. `wakePending` means exactly "an eventfd write is outstanding" — setting
         // it without writing would make later submitters skip their write and the loop sleep on.
-        submit { $0.tasks.append(task) }
+        submit { $0.tasks.append(.closure(task)) }
+    }
+
+    /// Queues the library's own work (see ``LoopWork``); false when the loop has shut down.
+    @discardableResult
+    func execute(_ work: LoopWork) -> Bool {
+        submit { $0.tasks.append(work) }
     }
 
     /// Queues what `add` puts in `incoming`, waking the loop when needed; false when the loop
@@ -226,7 +232,7 @@ public final class EventLoop: @unchecked Sendable {
             queuedTasks.store(0, ordering: .releasing)
         }
         // Each task is released as soon as it has run (its captures' deinits may submit work).
-        while let task = spareTasks.popFirst() { task() }
+        while let task = spareTasks.popFirst() { task.run() }
         while let job = spareJobs.popFirst() { run(job) }
         return queuedTasks.load(ordering: .acquiring) > 0
     }
@@ -269,7 +275,7 @@ public final class EventLoop: @unchecked Sendable {
             }
             for operation in Array(operations.values) { operation.abort(shutdown) }
             operations = [:]
-            var (pending, jobs) = incoming.withLock { state -> (Deque<@Sendable () -> Void>, Deque<UnownedJob>) in
+            var (pending, jobs) = incoming.withLock { state -> (Deque<LoopWork>, Deque<UnownedJob>) in
                 state.accepting = false
                 defer {
                     state.tasks = []
@@ -279,7 +285,7 @@ public final class EventLoop: @unchecked Sendable {
                 return (state.tasks, state.jobs)
             }
             if pending.isEmpty && jobs.isEmpty { break }
-            while let task = pending.popFirst() { task() }
+            while let task = pending.popFirst() { task.run() }
             // Jobs are tasks' continuations: never dropped. Those queued before the stop run
             // here; later ones go to the global executor (`enqueue`).
             while let job = jobs.popFirst() { run(job) }

@@ -167,9 +167,11 @@ enum Syscall {
     }
 
     /// Would-block for `EAGAIN`, else the error.
-    private static func ioFailure(_ e: Int32, _ what: String, _ host: String?) throws(InetError) -> IOResult {
+    /// The texts are autoclosures: a would-block (every read that finds nothing yet) builds none.
+    private static func ioFailure(_ e: Int32, _ what: @autoclosure () -> String,
+                                  _ host: @autoclosure () -> String?) throws(InetError) -> IOResult {
         if e == EAGAIN { return .wouldBlock }
-        throw InetError.system(what, errno: e, host: host)
+        throw InetError.system(what(), errno: e, host: host())
     }
 
     // MARK: sockets
