@@ -1,6 +1,8 @@
 // nio-bench: the suite's workloads through SwiftNIO in its fastest idiomatic style — one event
 // loop, plain channel handlers, work chained on the loop, one shared NIOSSLContext.
+// `--api async`: NIO's async style instead (AsyncClients.swift).
 import BenchSupport
+import Dispatch
 import Glibc
 import NIOCore
 import NIOPosix
@@ -10,6 +12,25 @@ let command = BenchCommand.parse("nio-bench")
 let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 let loop = group.next()
 let done = loop.makePromise(of: Measurement.self)
+
+if command.api == "async" {
+    // A detached task (top-level code is main-actor code, and the main thread waits here).
+    let finished = DispatchSemaphore(value: 0)
+    Task.detached {
+        do {
+            try await AsyncNIO.run(command, group: group)
+        } catch {
+            printError("nio-bench: \(error)")
+            exit(1)
+        }
+        finished.signal()
+    }
+    finished.wait()
+    exit(0)
+} else if let api = command.api {
+    printError("nio-bench: --api must be async (or absent); got \(api)")
+    exit(2)
+}
 
 func bootstrap(_ handler: @escaping @Sendable () -> any ChannelHandler) -> ClientBootstrap {
     ClientBootstrap(group: group)
