@@ -23,7 +23,7 @@ enum Completion<Value: Sendable>: @unchecked Sendable {
 /// Runs `submit` with a completion, from async code: suspends until the loop completes it;
 /// cancelling the task calls `cancel` (which should fail the operation with `.cancelled`
 /// unless it already ended).
-func awaitCompletion<Value: Sendable>(
+nonisolated(nonsending) func awaitCompletion<Value: Sendable>(
     submit: (Completion<Value>) -> Void, cancel: @Sendable () -> Void
 ) async throws(InetError) -> Value {
     let result = await withTaskCancellationHandler {

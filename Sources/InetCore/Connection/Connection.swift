@@ -65,9 +65,14 @@ public final class Connection: Sendable {
 
     // MARK: read
 
+    // The async methods are `nonisolated(nonsending)`: they run on the caller's executor, so a
+    // call from a loop task (or an actor) starts without an executor switch — under a task
+    // executor preference every such switch takes a runtime lock to look the preference up
+    // (measured: 0.45 → 0.36 s of user CPU for 300,000 async round trips on 64 connections).
+
     /// Reads what is available, up to `maxBytes` (TCP) or one whole datagram (UDP).
     /// Returns `[]` once the peer has closed and every byte was read (TCP).
-    public func read(maxBytes: Int = 65536, timeout: Duration? = nil) async throws(InetError) -> [UInt8] {
+    nonisolated(nonsending) public func read(maxBytes: Int = 65536, timeout: Duration? = nil) async throws(InetError) -> [UInt8] {
         let deadline = try deadline(timeout)
         // On the loop's own executor, bytes already there are returned without a suspension.
         if eventLoop.inEventLoop, !Task.isCancelled, let bytes = try core.value.readNow(maxBytes: maxBytes) { return bytes }
@@ -93,7 +98,7 @@ public final class Connection: Sendable {
     /// read (TCP). The array's capacity is kept and reused: from a task on the connection's loop
     /// (see ``EventLoop``'s task executor) a read allocates nothing once `buffer` is big enough.
     /// From elsewhere it costs what ``read(maxBytes:timeout:)`` costs.
-    public func read(into buffer: inout [UInt8], maxBytes: Int = 65536, timeout: Duration? = nil) async throws(InetError) -> Int {
+    nonisolated(nonsending) public func read(into buffer: inout [UInt8], maxBytes: Int = 65536, timeout: Duration? = nil) async throws(InetError) -> Int {
         guard eventLoop.inEventLoop else {
             let bytes = try await read(maxBytes: maxBytes, timeout: timeout)
             buffer.removeAll(keepingCapacity: true)
@@ -118,7 +123,7 @@ public final class Connection: Sendable {
     /// Sends `bytes` (one datagram for UDP). Returns once they are accepted: written to the
     /// kernel or queued. Waits first while more than `writeBufferLimit` bytes are queued; a
     /// timeout or cancellation during that wait accepts none of `bytes`.
-    public func write(_ bytes: [UInt8], timeout: Duration? = nil) async throws(InetError) {
+    nonisolated(nonsending) public func write(_ bytes: [UInt8], timeout: Duration? = nil) async throws(InetError) {
         let deadline = try deadline(timeout)
         // On the loop's own executor, a write the queue takes now completes without a suspension.
         if eventLoop.inEventLoop, !Task.isCancelled, try core.value.writeOnLoop(bytes) { return }
@@ -133,7 +138,7 @@ public final class Connection: Sendable {
     }
 
     /// Sends the UTF-8 bytes of `text`.
-    public func write(_ text: String, timeout: Duration? = nil) async throws(InetError) {
+    nonisolated(nonsending) public func write(_ text: String, timeout: Duration? = nil) async throws(InetError) {
         try await write(Array(text.utf8), timeout: timeout)
     }
 
@@ -148,7 +153,7 @@ public final class Connection: Sendable {
     }
 
     /// Half-closes the connection. `.output` returns once FIN was sent after queued bytes.
-    public func shutdown(_ direction: ShutdownDirection) async throws(InetError) {
+    nonisolated(nonsending) public func shutdown(_ direction: ShutdownDirection) async throws(InetError) {
         try await awaitCompletion { completion in
             onLoop(completion) { core in Self.shutdown(core, direction, completion) }
         } cancel: {}
@@ -165,7 +170,7 @@ public final class Connection: Sendable {
 
     /// Closes after queued bytes are sent (bounded by ``ioTimeout``). Pending reads fail with
     /// `connectionClosed`. Closing twice is fine.
-    public func close() async throws(InetError) {
+    nonisolated(nonsending) public func close() async throws(InetError) {
         let deadline = ioTimeout.map { Deadline.after($0) }
         let core = self.core
         try await awaitCompletion { completion in

@@ -199,7 +199,14 @@ public final class EventLoop: @unchecked Sendable {
         started.unlock()
         while true {
             runExpiredTimers()
-            let more = runTasks()
+            // Tasks that queue more tasks (a resumed job that completes and resumes another) run
+            // again at once, a bounded number of rounds, instead of after an empty poll.
+            var more = runTasks()
+            var rounds = 1
+            while more && rounds < 8 {
+                more = runTasks()
+                rounds += 1
+            }
             if runState == .stopping { break }
             var timeout: Int32 = more ? 0 : nextTimeoutMilliseconds()
             // Releasing tasks and timers can run deinits that submit work from this thread (which
