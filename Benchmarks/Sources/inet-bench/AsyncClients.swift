@@ -64,12 +64,15 @@ enum AsyncClients {
 
     static func pingpong(_ connection: Connection, _ roundtrips: Int) async throws(InetError) {
         let message = [UInt8](repeating: 0x70, count: 64)
-        var buffer = [UInt8](repeating: 0, count: 64)  // reused: read(into:) allocates nothing on the loop
+        // Reused: read(into:) allocates nothing on the loop. Up to 4 KiB, as every client reads
+        // (see README): a short read tells the edge-triggered loop the socket is drained, so the
+        // next read waits for the event instead of asking the kernel and getting EAGAIN.
+        var buffer = [UInt8](repeating: 0, count: 4096)
         for _ in 0..<roundtrips {
             try await connection.write(message)
             var got = 0
             while got < 64 {
-                let n = try await connection.read(into: &buffer, maxBytes: 64 - got)
+                let n = try await connection.read(into: &buffer, maxBytes: 4096)
                 if n == 0 { throw InetError(.connectionClosed, "the server closed") }
                 got += n
             }

@@ -196,6 +196,65 @@ import Testing
     }
 }
 
+/// Connection's async methods run on their caller's executor and come back to it: code on an
+/// actor stays isolated to it across reads that wait, writes, connect and close, whether the
+/// actor runs on the global pool or (under a task-executor preference) on the loop.
+@Suite struct ActorCallerTests {
+    actor Client {
+        let connection: Connection
+        var rounds = 0
+        init(_ connection: Connection) { self.connection = connection }
+
+        /// Echo round trips; after every await the actor must still hold its isolation.
+        /// `onLoop`: where this actor's code is expected to run (the preferred loop, or not).
+        func pingpong(_ count: Int, onLoop: Bool) async throws -> Int {
+            var buffer: [UInt8] = []
+            for i in 0..<count {
+                try await connection.write(Array(repeating: UInt8(truncatingIfNeeded: i), count: 8))
+                assertIsolated()
+                #expect(connection.eventLoop.inEventLoop == onLoop)
+                var got = 0
+                while got < 8 {
+                    // Alternate the two reads: both wait for the echo on most rounds.
+                    if i % 2 == 0 {
+                        got += try await connection.read(into: &buffer)
+                    } else {
+                        got += try await connection.read().count
+                    }
+                    assertIsolated()
+                    #expect(connection.eventLoop.inEventLoop == onLoop)
+                }
+                rounds += 1
+            }
+            return rounds
+        }
+    }
+
+    @Test func anActorOnTheGlobalPoolStaysIsolatedAcrossWaits() async throws {
+        let (server, group, _, connector) = try EventLoopExecutorTests.echoOnOwnLoop()
+        let connection = try await connector.connect()
+        let client = Client(connection)
+        #expect(try await client.pingpong(200, onLoop: false) == 200)
+        try await connection.close()
+        try await group.shutdown()
+        await server.close()
+    }
+
+    @Test func anActorUnderALoopPreferenceStaysIsolatedAcrossWaits() async throws {
+        let (server, group, loop, connector) = try EventLoopExecutorTests.echoOnOwnLoop()
+        let rounds = try await Task(executorPreference: loop) {
+            let connection = try await connector.connect()
+            let client = Client(connection)
+            let rounds = try await client.pingpong(200, onLoop: true)
+            try await connection.close()
+            return rounds
+        }.value
+        #expect(rounds == 200)
+        try await group.shutdown()
+        await server.close()
+    }
+}
+
 /// The natural entry points put work on the loop that owns the socket (issue 12).
 @Suite struct LoopPlacementTests {
     @Test func aConnectFromALoopTaskStaysOnThatLoop() async throws {
