@@ -14,10 +14,12 @@ enum EchoServer {
         if command.api == "async" {
             // One task per connection on the connection's own loop (`Listener.serve`), or, with
             // INET_BENCH_GLOBAL_EXECUTOR set, plain tasks on the global pool (the before figure).
+            // The idiomatic loop: `inbound` reads into one buffer of its own and hands it out,
+            // so on the connection's loop it allocates nothing per chunk.
             let handler: @Sendable (Connection) async -> Void = { connection in
-                while let bytes = try? await connection.read(), !bytes.isEmpty {
-                    do throws(InetError) { try await connection.write(bytes) } catch { break }
-                }
+                do throws(InetError) {
+                    for try await chunk in connection.inbound { try await connection.write(chunk) }
+                } catch {}
                 try? await connection.close()
             }
             if getenv("INET_BENCH_GLOBAL_EXECUTOR") != nil {
