@@ -144,7 +144,7 @@ struct SplitMix64: RandomNumberGenerator {
         for _ in 0..<2_000 {
             // Message numbers at or below WM_USER (0x0400) are refused with invalidParameter.
             let message = UInt32.random(in: 0...0x0400, using: &rng)
-            #expect { _ = try LegacyEventAdapter(eventMessage: message, sink: .queue(MessageQueue())) } throws: {
+            #expect { try LegacyEventAdapter(eventMessage: message, sink: .queue(MessageQueue())).validate() } throws: {
                 ($0 as? InetError)?.code == .invalidParameter
             }
         }

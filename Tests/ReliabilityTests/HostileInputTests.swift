@@ -74,11 +74,12 @@ import InetEvents
     }
 
     @Test func legacyEventMessagesAtOrBelowWMUserAreRefused() throws {
-        for message: UInt32 in [0, 1, 0x03FF, 0x0400] {
-            #expect { _ = try LegacyEventAdapter(eventMessage: message, sink: .queue(MessageQueue())) } throws: { error in
+        for message: UInt32 in [0, 1, 0x03FF, 0x0400, 0x1_0000, .max] {
+            #expect { try LegacyEventAdapter(eventMessage: message, sink: .queue(MessageQueue())).validate() } throws: { error in
                 (error as? InetError)?.code == .invalidParameter && (error as? InetError)?.message.contains("WM_USER") == true
             }
         }
-        #expect((try? LegacyEventAdapter(eventMessage: 0x0401, sink: .queue(MessageQueue()))) != nil)
+        #expect((try? LegacyEventAdapter(eventMessage: 0x0401, sink: .queue(MessageQueue())).validate()) != nil)
+        #expect((try? LegacyEventAdapter(eventMessage: 0xFFFF, sink: .queue(MessageQueue())).validate()) != nil)
     }
 }

@@ -16,7 +16,7 @@ import InetEvents
         #expect(Inet.initialize())
         defer { Inet.uninitialize() }
         let queue = MessageQueue()
-        let adapter = try LegacyEventAdapter(eventMessage: 0x0401, sink: .queue(queue))
+        let adapter = LegacyEventAdapter(eventMessage: 0x0401, sink: .queue(queue))
         let options = InetOptions([.noInherit, .secure]).rawValue
         let handle = Inet.asyncConnect("localhost", UInt32(peer.port), .tcp, 2, options,
                                        SecurityCredentials(trustRootsFile: TestCertificates.path("ca.pem")), adapter)

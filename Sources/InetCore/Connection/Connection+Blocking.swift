@@ -10,8 +10,14 @@ extension Connection {
         /// Blocking ``Connection/read(maxBytes:timeout:)``.
         @available(*, noasync, message: "blocks the thread; use the async read, or call it from a worker thread")
         public func read(maxBytes: Int = 65536, timeout: Duration? = nil) throws(InetError) -> [UInt8] {
+            try read(maxBytes: maxBytes, timeout: timeout, call: connection.makeID())
+        }
+
+        /// The blocking read as call `call` (see ``Connection/cancelBlockingCall(_:)``).
+        @available(*, noasync)
+        package func read(maxBytes: Int, timeout: Duration?, call id: UInt64) throws(InetError) -> [UInt8] {
             let c = connection
-            let (id, deadline) = (c.makeID(), try c.deadline(timeout))
+            let deadline = try c.deadline(timeout)
             return try blockForCompletion("read()") { completion in
                 c.onLoop(completion) { $0.read(id: id, maxBytes: maxBytes, deadline: deadline, completion) }
             }
@@ -20,8 +26,14 @@ extension Connection {
         /// Blocking ``Connection/write(_:timeout:)-([UInt8],_)``.
         @available(*, noasync, message: "blocks the thread; use the async write, or call it from a worker thread")
         public func write(_ bytes: [UInt8], timeout: Duration? = nil) throws(InetError) {
+            try write(bytes, timeout: timeout, call: connection.makeID())
+        }
+
+        /// The blocking write as call `call` (see ``Connection/cancelBlockingCall(_:)``).
+        @available(*, noasync)
+        package func write(_ bytes: [UInt8], timeout: Duration?, call id: UInt64) throws(InetError) {
             let c = connection
-            let (id, deadline) = (c.makeID(), try c.deadline(timeout))
+            let deadline = try c.deadline(timeout)
             try blockForCompletion("write()") { completion in
                 c.onLoop(completion) { $0.write(id: id, bytes: bytes, deadline: deadline, completion) }
             }
@@ -55,4 +67,17 @@ extension Connection {
 
     /// The blocking face of this connection (see ``Blocking``).
     public var blocking: Blocking { Blocking(connection: self) }
+
+    /// A number for a blocking call that another thread may cancel (`Inet.cancel`).
+    package func makeCallID() -> UInt64 { makeID() }
+
+    /// Fails the blocking read or write `id`, if it still waits, with `cancelled`
+    /// ("operation canceled"); nothing when it already ended.
+    package func cancelBlockingCall(_ id: UInt64) {
+        let core = self.core
+        eventLoop.execute {
+            core.value.cancelRead(id, InetError(.cancelled, "operation canceled"))
+            core.value.cancelWrite(id, InetError(.cancelled, "operation canceled; none of the bytes were sent"))
+        }
+    }
 }

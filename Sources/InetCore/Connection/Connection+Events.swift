@@ -37,6 +37,18 @@ extension Connection {
         return core.value.hasInputWaiting
     }
 
+    /// Reads and drops what waits now (`Inet.flush`): the count, 0 when nothing is left (or
+    /// at end of stream).
+    package func discardWaitingInputOnLoop(_ scratch: UnsafeMutableRawBufferPointer) -> Result<Int, InetError> {
+        eventLoop.assertInLoop()
+        do throws(InetError) {
+            if case .bytes(let n) = try core.value.tryRead(into: scratch) { return .success(n) }
+            return .success(0)
+        } catch {
+            return .failure(error)
+        }
+    }
+
     /// Copies waiting bytes without consuming them.
     package func tryPeekOnLoop(into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, InetError> {
         eventLoop.assertInLoop()

@@ -8,7 +8,13 @@ extension Listener {
         /// Blocking ``accept(timeout:)``.
         @available(*, noasync, message: "blocks the thread; use the async call, or call it from a worker thread")
         public func accept(timeout: Duration? = nil) throws(InetError) -> Connection {
-            let (core, id, deadline) = (try listener.streamCore("accept()"), listener.makeID(), timeout.map { Deadline.after($0) })
+            try accept(timeout: timeout, call: listener.makeID())
+        }
+
+        /// The blocking accept as call `call` (see ``Listener/cancelBlockingCall(_:)``).
+        @available(*, noasync)
+        package func accept(timeout: Duration?, call id: UInt64) throws(InetError) -> Connection {
+            let (core, deadline) = (try listener.streamCore("accept()"), timeout.map { Deadline.after($0) })
             return try blockForCompletion("accept()") { completion in
                 listener.submit(completion) { core.value.accept(id: id, deadline: deadline, completion) }
             }
@@ -46,4 +52,13 @@ extension Listener {
 
     /// The blocking face of this listener (see ``Blocking``).
     public var blocking: Blocking { Blocking(listener: self) }
+
+    /// A number for a blocking accept that another thread may cancel (`Inet.cancel`).
+    package func makeCallID() -> UInt64 { makeID() }
+
+    /// Fails the blocking accept `id`, if it still waits, with `cancelled` ("operation canceled").
+    package func cancelBlockingCall(_ id: UInt64) {
+        guard case .stream(let core) = kind else { return }
+        eventLoop.execute { core.value.cancel(id, InetError(.cancelled, "operation canceled")) }
+    }
 }

@@ -36,10 +36,14 @@ public final class Listener: Sendable {
     ///     and runs up to 64 handshakes at once, each within `handshakeTimeout`; `accept` hands out
     ///     connections whose handshake succeeded. Clients that fail theirs are closed and dropped.
     ///   - tlsContext: instead of `tls`, a server context the caller made (and may share).
+    ///   - reuseAddress: `SO_REUSEADDR` (TCP), so a restarted server binds while connections of
+    ///     its last run are in TIME_WAIT. On by default; the legacy `Inet.listenEx` sets it only
+    ///     with `INET_OPTION_REUSEADDRESS`, as the original did.
     public init(
         address: String? = nil, port: Int, protocol proto: InetProtocol = .tcp, backlog: Int = 0,
         options: InetOptions = .default, ioTimeout: Duration? = nil, tls: TLSConfiguration? = nil,
-        tlsContext callerContext: TLSContext? = nil, handshakeTimeout: Duration = .seconds(20), group: EventLoopGroup? = nil
+        tlsContext callerContext: TLSContext? = nil, handshakeTimeout: Duration = .seconds(20), group: EventLoopGroup? = nil,
+        reuseAddress: Bool = true
     ) throws(InetError) {
         guard (0...65535).contains(port) else { throw InetError(.invalidPort, "port must be 0…65535; got \(port)") }
         guard backlog >= 0 else { throw InetError(.invalidParameter, "backlog must be 0 or more; got \(backlog)") }
@@ -77,7 +81,7 @@ public final class Listener: Sendable {
         let loop = group.next()
         let descriptor = try SocketDescriptor(
             family: bindAddress.family, protocol: proto, closeOnExec: options.contains(.noInherit))
-        if proto == .tcp { try descriptor.setOption(SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR") }
+        if proto == .tcp, reuseAddress { try descriptor.setOption(SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR") }
         if bindAddress.family == .ipv6, bindAddress.isUnspecified {
             try descriptor.setOption(Int32(IPPROTO_IPV6), IPV6_V6ONLY, 0, "IPV6_V6ONLY")
         }
@@ -149,6 +153,12 @@ public final class Listener: Sendable {
             Self.close(kind)
             done.value?.resume()
         }
+    }
+
+    /// Closes now, on the loop thread (the event layer's close).
+    package func closeOnLoop() {
+        eventLoop.assertInLoop()
+        Self.close(kind)
     }
 
     static func close(_ kind: Kind) {

@@ -15,6 +15,10 @@ public struct InetOptions: OptionSet, Sendable, Hashable, CustomStringConvertibl
     public static let dontRoute = InetOptions(rawValue: 0x0002)
     /// `SO_KEEPALIVE`: probe an idle TCP connection. TCP only.
     public static let keepAlive = InetOptions(rawValue: 0x0004)
+    /// `SO_REUSEADDR` on a listener: bind a local address and port that recently closed
+    /// connections still hold (TIME_WAIT). Listeners only. (Unpublished value: the one free bit
+    /// between the published ones, as the ActiveX control keeps this one as a property.)
+    public static let reuseAddress = InetOptions(rawValue: 0x0008)
     /// `TCP_NODELAY`: disable Nagle's algorithm. TCP only.
     public static let noDelay = InetOptions(rawValue: 0x0010)
     /// Bind an unused local port in 512…1023 (needs `CAP_NET_BIND_SERVICE`). Not with a `localPort`.
@@ -31,15 +35,19 @@ public struct InetOptions: OptionSet, Sendable, Hashable, CustomStringConvertibl
     public static let trustedSite = InetOptions(rawValue: 0x0800)
     /// TLS right after the TCP connect; "connected" only after the handshake. TCP only.
     public static let secure = InetOptions(rawValue: 0x1000)
+    /// No other socket may bind the listener's address and port while it is open (Windows'
+    /// `SO_EXCLUSIVEADDRUSE`). Linux already refuses a second bind of a listening port (Inet
+    /// never sets `SO_REUSEPORT`), so this is accepted and needs nothing more. Listeners only.
+    public static let exclusive = InetOptions(rawValue: 0x2000)
 
     /// The Swift API's default: ``noInherit``.
     public static let `default`: InetOptions = [.noInherit]
 
     private static let names: [(InetOptions, String)] = [
         (.broadcast, "broadcast"), (.dontRoute, "dontRoute"), (.keepAlive, "keepAlive"),
-        (.noDelay, "noDelay"), (.reservedPort, "reservedPort"), (.noInherit, "noInherit"),
+        (.reuseAddress, "reuseAddress"), (.noDelay, "noDelay"), (.reservedPort, "reservedPort"), (.noInherit, "noInherit"),
         (.freeThread, "freeThread"), (.secureFallback, "secureFallback"),
-        (.preferIPv6, "preferIPv6"), (.trustedSite, "trustedSite"), (.secure, "secure"),
+        (.preferIPv6, "preferIPv6"), (.trustedSite, "trustedSite"), (.secure, "secure"), (.exclusive, "exclusive"),
     ]
 
     /// Bits no option uses.

@@ -75,6 +75,13 @@ public final class EventConnection: @unchecked Sendable {
         dispatcher.gate?.shut(wait: !eventLoop.inEventLoop)
     }
 
+    /// Read or write events already delivered were dropped before the application saw them
+    /// (a purged message queue): they fire again when events are enabled.
+    func redeliverDropped(read: Bool, write: Bool) throws(InetError) {
+        let dispatcher = self.dispatcher
+        try runOnLoop(eventLoop, "redeliver") { dispatcher.redeliver(read: read, write: write); return .success(()) }
+    }
+
     /// Resumes event delivery, re-firing a read event when data is waiting.
     public func enableEvents() throws(InetError) {
         let dispatcher = self.dispatcher
@@ -105,6 +112,28 @@ public final class EventConnection: @unchecked Sendable {
     /// The connected connection's addresses and TLS facts, once connected (recorded at connect
     /// or accept; any thread, no hop).
     public var connection: Connection? { dispatcher.recorded }
+}
+
+extension EventConnection {
+    /// An event handle for a connection accepted by a listener, already connected (events wait:
+    /// no delegate yet, so ``connection`` answers before ``start(delegate:)``). Loop thread only.
+    static func adopting(_ connection: Connection) -> EventConnection {
+        assert(connection.eventLoop.inEventLoop, "must run on the event loop thread")
+        let dispatcher = EventDispatcher()
+        let handle = EventConnection(eventLoop: connection.eventLoop, dispatcher: dispatcher)
+        dispatcher.loop = connection.eventLoop
+        dispatcher.connected(.success(connection))
+        return handle
+    }
+
+    /// Starts delivering an adopted connection's events to `delegate` (its first event is
+    /// connect, with no error). Loop thread only.
+    func start(delegate: any ConnectionDelegate) {
+        assert(eventLoop.inEventLoop, "must run on the event loop thread")
+        dispatcher.delegate = delegate
+        dispatcher.owner = self
+        dispatcher.pump()
+    }
 }
 
 extension Connector {

@@ -171,6 +171,17 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
         pump()
     }
 
+    /// Delivered read or write events were dropped unseen (`Inet.disableEvents` purges the
+    /// handle's queued messages): arm them again, so they fire once events are enabled — else
+    /// the re-arm rule would wait for a read or a write the application never knew to make.
+    func redeliver(read droppedRead: Bool, write droppedWrite: Bool) {
+        if droppedRead, case .disarmed = read {
+            read = connection?.hasInputWaitingOnLoop == true ? .due : .armed
+        }
+        if droppedWrite, case .idle = write { write = .due }
+        pump()
+    }
+
     /// Ends delivery for good and lets the handle go.
     func finish() {
         lifecycle = .finished

@@ -25,19 +25,12 @@ extension Listener {
             guard let self else { return }
             switch result {
             case .success(let connection):
-                let dispatcher = EventDispatcher()
-                let handle = EventConnection(eventLoop: connection.eventLoop, dispatcher: dispatcher)
-                dispatcher.loop = connection.eventLoop
-                // Connected first (events wait: no delegate yet), so `handle.connection` already
-                // answers inside `didAccept`.
-                dispatcher.connected(.success(connection))
+                let handle = EventConnection.adopting(connection)
                 guard let connectionDelegate = delegate.listener(self, didAccept: handle) else {
                     connection.closeOnLoop()
-                    return dispatcher.finish()
+                    return handle.dispatcher.finish()
                 }
-                dispatcher.delegate = connectionDelegate
-                dispatcher.owner = handle
-                dispatcher.pump()
+                handle.start(delegate: connectionDelegate)
             case .failure(let error):
                 delegate.listener(self, didFailToAccept: error)
             }

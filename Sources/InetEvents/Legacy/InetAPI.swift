@@ -59,6 +59,7 @@ public enum Inet {
                                       _ localAddress: String?, _ localPort: UInt32, _ credentials: SecurityCredentials?,
                                       _ adapter: LegacyEventAdapter) -> InetHandle {
         handleCall { () throws(InetError) -> InetHandle in
+            try adapter.validate()
             let connector = try makeConnector(host, port, proto, timeout, options, localAddress, localPort, credentials)
             let handle = HandleTable.allocate()
             let forwarder = HandleForwarder(handle: handle, adapter: adapter)
@@ -68,7 +69,7 @@ public enum Inet {
         }
     }
 
-    private static func makeConnector(_ host: String, _ port: UInt32, _ proto: InetProtocol, _ timeout: UInt32, _ options: UInt32,
+    static func makeConnector(_ host: String, _ port: UInt32, _ proto: InetProtocol, _ timeout: UInt32, _ options: UInt32,
                                       _ localAddress: String?, _ localPort: UInt32, _ credentials: SecurityCredentials?) throws(InetError) -> Connector {
         guard timeout > 0 else { throw InetError(.invalidTimeout, "nTimeout must be at least 1 second; got 0") }
         var connector = Connector(legacyHost: host, port: port, protocol: proto, timeoutSeconds: timeout, options: options,
@@ -80,10 +81,21 @@ public enum Inet {
     // MARK: I/O
 
     /// `InetRead`: bytes read; 0 when the peer closed and everything was read; ``error`` on failure
-    /// (10035 would-block on an event-driven handle with nothing to read).
+    /// (10035 would-block on an event-driven handle with nothing to read). Bytes that
+    /// ``readLine(_:_:_:)`` read past its line come first. An empty buffer is `invalidParameter`.
     public static func read(_ handle: InetHandle, _ buffer: UnsafeMutableRawBufferPointer) -> Int32 {
         countCall { () throws(InetError) -> Int in
-            switch try HandleTable.lookup(handle).kind {
+            guard buffer.count > 0 else { throw InetError(.invalidParameter, "the buffer is empty: cbBuffer must be at least 1") }
+            let entry = try HandleTable.lookup(handle)
+            let buffered = entry.state.withLock { s -> Int in
+                let n = min(s.lineBuffer.count, buffer.count)
+                guard n > 0 else { return 0 }
+                s.lineBuffer.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                s.lineBuffer.removeFirst(n)
+                return n
+            }
+            if buffered > 0 { return buffered }
+            switch entry.kind {
             case .events(let connection, _):
                 switch try connection.read(into: buffer) {
                 case .bytes(let n): return n
@@ -91,10 +103,28 @@ public enum Inet {
                 case .wouldBlock: throw InetError(.wouldBlock, "no data to read now; wait for the read event")
                 }
             case .blocking(let connection):
-                let bytes = try connection.blocking.read(maxBytes: max(1, buffer.count))
+                let bytes = try blockingRead(entry, connection, maxBytes: buffer.count)
                 bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
                 return bytes.count
+            case .listener:
+                throw InetError(.invalidHandle, "handle \(handle) is a listening handle; accept a client and read from its handle")
             }
+        }
+    }
+
+    /// A blocking read on `connection` as the handle's active call (``cancel(_:)`` ends it).
+    static func blockingRead(_ entry: HandleEntry, _ connection: Connection, maxBytes: Int) throws(InetError) -> [UInt8] {
+        let id = connection.makeCallID()
+        return try entry.blockingCall(.reading, .connection(connection, id)) { () throws(InetError) -> [UInt8] in
+            try connection.blocking.read(maxBytes: maxBytes, timeout: nil, call: id)
+        }
+    }
+
+    /// A blocking write of all of `bytes` as the handle's active call.
+    static func blockingWrite(_ entry: HandleEntry, _ connection: Connection, _ bytes: [UInt8]) throws(InetError) {
+        let id = connection.makeCallID()
+        try entry.blockingCall(.writing, .connection(connection, id)) { () throws(InetError) in
+            try connection.blocking.write(bytes, timeout: nil, call: id)
         }
     }
 
@@ -102,15 +132,18 @@ public enum Inet {
     /// write event); ``error`` on failure (10035 would-block on an event-driven handle).
     public static func write(_ handle: InetHandle, _ buffer: UnsafeRawBufferPointer) -> Int32 {
         countCall { () throws(InetError) -> Int in
-            switch try HandleTable.lookup(handle).kind {
+            let entry = try HandleTable.lookup(handle)
+            switch entry.kind {
             case .events(let connection, _):
                 switch try connection.write(buffer) {
                 case .wrote(let n): return n
                 case .wouldBlock: throw InetError(.wouldBlock, "the socket cannot take data now; wait for the write event")
                 }
             case .blocking(let connection):
-                try connection.blocking.write(Array(buffer))
+                try blockingWrite(entry, connection, Array(buffer))
                 return buffer.count
+            case .listener:
+                throw InetError(.invalidHandle, "handle \(handle) is a listening handle; accept a client and write to its handle")
             }
         }
     }
@@ -178,7 +211,9 @@ public enum Inet {
     }
 
     /// `InetDisconnect`: closes the handle (queued bytes are still sent); it is invalid afterwards.
-    /// No disconnect event follows a local disconnect.
+    /// No disconnect event follows a local disconnect, and messages of the handle still queued
+    /// are dropped. A blocking call in progress on it (another thread's) ends with "operation
+    /// canceled". On a listening handle, clients already accepted stay connected.
     public static func disconnect(_ handle: InetHandle) -> Int32 {
         countCall { () throws(InetError) -> Int in
             _ = try HandleTable.lookup(handle)
@@ -187,11 +222,18 @@ public enum Inet {
         }
     }
 
-    private static func close(_ entry: HandleEntry) {
+    static func close(_ entry: HandleEntry) {
+        entry.state.withLock { $0.activeCall }?.cancel()
         switch entry.kind {
-        case .events(let connection, _): try? connection.close()
+        case .events(let connection, let forwarder):
+            try? connection.close()
+            forwarder.purgeQueued()
         case .blocking(let connection):
             connection.eventLoop.execute { connection.closeOnLoop() }
+        case .listener(let listener, let accepted):
+            accepted?.close()
+            // Closed when disconnect returns (the port is free), as the original's close was.
+            if listener.eventLoop.inEventLoop { listener.closeOnLoop() } else { try? listener.blocking.close() }
         }
     }
 
@@ -215,67 +257,43 @@ public enum Inet {
             guard case .events(let connection, let forwarder) = try HandleTable.lookup(handle).kind else {
                 throw InetError(.invalidParameter, "handle \(handle) was made by a blocking connect; use asyncConnect for events")
             }
+            try adapter.validate()
             forwarder.redirect(to: adapter)
             try connection.enableEvents()
             return 0
         }
     }
 
-    /// `InetDisableEvents`: stops events; when it returns none is delivered (stricter than the
-    /// original, which could still deliver queued messages).
+    /// `InetDisableEvents`: stops events; when it returns none is delivered, and the handle's
+    /// messages still waiting in a ``MessageQueue`` are dropped (stricter than the original,
+    /// which could still deliver queued messages).
     public static func disableEvents(_ handle: InetHandle) -> Int32 {
         countCall { () throws(InetError) -> Int in
-            guard case .events(let connection, _) = try HandleTable.lookup(handle).kind else { return 0 }
+            guard case .events(let connection, let forwarder) = try HandleTable.lookup(handle).kind else { return 0 }
             try connection.disableEvents()
+            // Dropped read/write messages fire again on enable (the re-arm rule needs them seen).
+            let dropped = forwarder.purgeQueued()
+            if dropped.contains(.read) || dropped.contains(.write) {
+                try connection.redeliverDropped(read: dropped.contains(.read), write: dropped.contains(.write))
+            }
             return 0
         }
-    }
-
-    // MARK: threads and errors
-
-    /// The calling thread's id (what ``attachThread(_:_:)`` takes).
-    public static var currentThreadID: UInt32 { cinet_thread_id() }
-
-    /// `InetAttachThread`: gives the handle to `threadID` (0: the calling thread); returns the
-    /// previous owner, or 0 on failure (see ``getLastError()``). Only the owner (or any thread,
-    /// with `.freeThread`) may move a handle.
-    public static func attachThread(_ handle: InetHandle, _ threadID: UInt32) -> UInt32 {
-        do throws(InetError) {
-            let entry = try HandleTable.lookup(handle)
-            let previous = entry.attach(to: threadID == 0 ? cinet_thread_id() : threadID)
-            cinet_set_last_error(0)
-            return previous
-        } catch {
-            cinet_set_last_error(error.legacyCode)
-            return 0
-        }
-    }
-
-    /// `InetGetLastError`: the calling thread's last error (0: none).
-    public static func getLastError() -> UInt32 { cinet_last_error() }
-
-    /// `InetSetLastError`.
-    public static func setLastError(_ code: UInt32) { cinet_set_last_error(code) }
-
-    /// `InetGetErrorString`: the description of an error code.
-    public static func errorDescription(_ code: UInt32) -> String {
-        if code == 0 { return "no error" }
-        guard let known = InetErrorCode(legacyCode: code) else { return "unknown error \(code)" }
-        return known.summary
     }
 
     // MARK: plumbing
 
-    private static func anyConnection(_ entry: HandleEntry) throws(InetError) -> Connection {
+    static func anyConnection(_ entry: HandleEntry) throws(InetError) -> Connection {
         switch entry.kind {
         case .blocking(let connection): return connection
         case .events(let events, _):
             guard let connection = events.connection else { throw InetError(.notConnected, "not connected yet") }
             return connection
+        case .listener:
+            throw InetError(.invalidHandle, "this is a listening handle; use the handle of an accepted client")
         }
     }
 
-    private static func handleCall(_ body: () throws(InetError) -> InetHandle) -> InetHandle {
+    static func handleCall(_ body: () throws(InetError) -> InetHandle) -> InetHandle {
         do throws(InetError) {
             let handle = try body()
             cinet_set_last_error(0)
@@ -286,7 +304,7 @@ public enum Inet {
         }
     }
 
-    private static func countCall(_ body: () throws(InetError) -> Int) -> Int32 {
+    static func countCall(_ body: () throws(InetError) -> Int) -> Int32 {
         do throws(InetError) {
             let count = try body()
             cinet_set_last_error(0)

@@ -15,32 +15,87 @@ public struct InetHandle: RawRepresentable, Hashable, Sendable, CustomStringConv
     public var description: String { "0x" + String(rawValue, radix: 16) }
 }
 
+/// A per-event callback (`INETEVENTPROC`): the handle, the event id (`INET_EVENT_*`), the error
+/// code (0: none) and the caller's `dwParam`. Runs on the handle's loop thread, where calls on
+/// that handle are allowed (non-blocking ones; see `Docs/Porting.md`).
+public typealias InetEventProc = @Sendable (_ handle: InetHandle, _ eventId: UInt32, _ error: UInt32, _ param: UInt) -> Void
+
+/// A blocking call in progress on a handle, which ``Inet/cancel(_:)`` can end.
+enum ActiveCall: Sendable {
+    case connection(Connection, UInt64)
+    case listener(Listener, UInt64)
+
+    func cancel() {
+        switch self {
+        case .connection(let connection, let id): connection.cancelBlockingCall(id)
+        case .listener(let listener, let id): listener.cancelBlockingCall(id)
+        }
+    }
+}
+
 /// What a handle stands for, who owns it, and the objects that must live as long as it does.
 final class HandleEntry: @unchecked Sendable {
-    // Safe: `owner` is behind a lock; everything else is set once before the entry is published.
+    // Safe: `kind` and `freeThread` are set before the entry is published and never change;
+    // everything else is behind `state`'s lock.
     enum Kind {
         case events(EventConnection, HandleForwarder)
         case blocking(Connection)
+        /// A listening socket; `accepted` holds what an `asyncListen` handle accepted ahead.
+        case listener(Listener, AcceptQueue?)
+    }
+
+    struct State {
+        var owner: UInt32
+        /// Bytes `readLine` read past the end of its line; `read` returns them first.
+        var lineBuffer: [UInt8] = []
+        /// The blocking call in progress, if any (`isBlocking`, `cancel`).
+        var activeCall: ActiveCall?
+        /// What the handle is doing now (`getStatus`): a blocking call sets it while it runs.
+        var status: InetStatus = .idle
     }
 
     let kind: Kind
     let freeThread: Bool
-    private let ownerThread: Locked<UInt32>
+    let state: Locked<State>
 
     init(kind: Kind, freeThread: Bool) {
         self.kind = kind
         self.freeThread = freeThread
-        self.ownerThread = Locked(cinet_thread_id())
+        self.state = Locked(State(owner: cinet_thread_id()))
     }
 
-    var owner: UInt32 { ownerThread.withLock { $0 } }
+    var owner: UInt32 { state.withLock { $0.owner } }
 
     /// Makes `thread` the owner; returns the previous one.
     func attach(to thread: UInt32) -> UInt32 {
-        ownerThread.withLock { owner in
-            defer { owner = thread }
-            return owner
+        state.withLock { state in
+            defer { state.owner = thread }
+            return state.owner
         }
+    }
+
+    /// The loop whose thread delivers this handle's events and owns its socket.
+    var loop: EventLoop {
+        switch kind {
+        case .events(let connection, _): connection.eventLoop
+        case .blocking(let connection): connection.eventLoop
+        case .listener(let listener, _): listener.eventLoop
+        }
+    }
+
+    /// Runs a blocking call registered as the handle's active call (so `cancel` can end it),
+    /// reporting `status` meanwhile. One at a time: a second call while one blocks is refused,
+    /// as the original refused another call during a blocking ReadLine.
+    func blockingCall<T>(_ status: InetStatus, _ call: ActiveCall, _ body: () throws(InetError) -> T) throws(InetError) -> T {
+        let busy = state.withLock { s -> Bool in
+            if s.activeCall != nil { return true }
+            s.activeCall = call
+            s.status = status
+            return false
+        }
+        if busy { throw InetError(.inProgress, "another blocking call is in progress on this handle") }
+        defer { state.withLock { s in s.activeCall = nil; s.status = .idle } }
+        return try body()
     }
 }
 
@@ -69,13 +124,21 @@ enum HandleTable {
         }
     }
 
-    /// The entry for `handle`, if the calling thread may use it.
-    static func lookup(_ handle: InetHandle) throws(InetError) -> HandleEntry {
+    /// The entry for `handle`, whoever asks (for `attachThread`, which moves ownership).
+    static func find(_ handle: InetHandle) throws(InetError) -> HandleEntry {
         guard let entry = entries.withLock({ $0[handle.rawValue] }) else {
             throw InetError(.invalidHandle, "handle \(handle) is not a live handle (never issued, or already disconnected)")
         }
+        return entry
+    }
+
+    /// The entry for `handle`, if the calling thread may use it: its owner, any thread with
+    /// `.freeThread`, or the handle's own loop thread (event callbacks, as a window procedure
+    /// runs on the window's thread).
+    static func lookup(_ handle: InetHandle) throws(InetError) -> HandleEntry {
+        let entry = try find(handle)
         let me = cinet_thread_id()
-        if !entry.freeThread, entry.owner != me {
+        if !entry.freeThread, entry.owner != me, !entry.loop.inEventLoop {
             throw InetError(.notHandleOwner,
                             "handle \(handle) belongs to thread \(entry.owner), not to this thread (\(me)); use attachThread or .freeThread")
         }
@@ -85,22 +148,54 @@ enum HandleTable {
     static var count: Int { entries.withLock { $0.count } }
 }
 
-/// Forwards one connection's events to a legacy adapter with the handle it was issued under
-/// (known before the connect starts, so even the first event carries it).
+/// Forwards one connection's events to a legacy adapter and to the per-event callbacks
+/// registered with `Inet.registerEvent`, with the handle it was issued under (known before the
+/// connect starts, so even the first event carries it).
 final class HandleForwarder: ConnectionDelegate, @unchecked Sendable {
-    // Safe: `handle` is immutable; the adapter is behind a lock (enableEvents may replace it).
+    // Safe: `handle` is immutable; the sinks are behind a lock (enableEvents and registerEvent
+    // may change them from the owner's thread while the loop delivers).
     let handle: InetHandle
-    private let current: Locked<LegacyEventAdapter>
+    private struct Sinks {
+        var adapter: LegacyEventAdapter?
+        var callbacks: [UInt16: (InetEventProc, UInt)] = [:]
+        var sawDisconnect = false
+    }
+    private let sinks: Locked<Sinks>
 
-    init(handle: InetHandle, adapter: LegacyEventAdapter) {
+    init(handle: InetHandle, adapter: LegacyEventAdapter?) {
         self.handle = handle
-        self.current = Locked(adapter)
+        self.sinks = Locked(Sinks(adapter: adapter))
     }
 
-    /// Sends later events to `adapter` (`InetEnableEvents` with a new window and message).
-    func redirect(to adapter: LegacyEventAdapter) { current.withLock { $0 = adapter } }
+    /// True once the peer's disconnect was reported (`getStatus`).
+    var sawDisconnect: Bool { sinks.withLock { $0.sawDisconnect } }
 
-    private func post(_ event: InetEvent, _ error: InetError?) { current.withLock { $0 }.post(handle, event, error) }
+    /// Where messages go now.
+    var adapter: LegacyEventAdapter? { sinks.withLock { $0.adapter } }
+
+    /// Sends later events to `adapter` (`InetEnableEvents` with a new window and message).
+    func redirect(to adapter: LegacyEventAdapter) { sinks.withLock { $0.adapter = adapter } }
+
+    /// Registers (or with nil removes) the callback for `event`.
+    func register(_ event: InetEvent, _ callback: InetEventProc?, _ param: UInt) {
+        sinks.withLock { $0.callbacks[event.rawValue] = callback.map { ($0, param) } }
+    }
+
+    /// Drops the messages of this handle still waiting in its adapter's queue; returns their events.
+    @discardableResult
+    func purgeQueued() -> [InetEvent] {
+        guard case .queue(let queue)? = sinks.withLock({ $0.adapter?.sink }) else { return [] }
+        return queue.purge(handle: handle)
+    }
+
+    func post(_ event: InetEvent, _ error: InetError?) {
+        let (adapter, callback) = sinks.withLock { s in
+            if event == .disconnect { s.sawDisconnect = true }
+            return (s.adapter, s.callbacks[event.rawValue])
+        }
+        if let (proc, param) = callback { proc(handle, UInt32(event.rawValue), error?.code.legacyCode ?? 0, param) }
+        adapter?.post(handle, event, error)
+    }
 
     func connectionDidConnect(_ connection: EventConnection, error: InetError?) { post(.connect, error) }
     func connectionCanRead(_ connection: EventConnection) { post(.read, nil) }

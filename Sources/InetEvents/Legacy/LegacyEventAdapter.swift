@@ -14,19 +14,28 @@ public final class LegacyEventAdapter: Sendable {
 
     /// `WM_USER`: event message numbers must be above it.
     public static let wmUser: UInt32 = 0x0400
+    /// The highest message number (a window message is 16 bits).
+    public static let maxMessage: UInt32 = 0xFFFF
 
     /// The application's message number.
     public let eventMessage: UInt32
     /// The destination.
     public let sink: Sink
 
-    /// An adapter; `eventMessage` must be greater than `WM_USER` (0x0400).
-    public init(eventMessage: UInt32, sink: Sink) throws(InetError) {
-        guard eventMessage > Self.wmUser else {
-            throw InetError(.invalidParameter, "eventMsg must be greater than WM_USER (0x0400); got 0x\(hex(eventMessage, 4))")
-        }
+    /// An adapter. `eventMessage` must be in WM_USER+1 … 0xFFFF (0x0401…0xFFFF); the `Inet.*`
+    /// call it is given to checks that, as the original did, and fails with `invalidParameter`
+    /// in the last error (see ``validate()``).
+    public init(eventMessage: UInt32, sink: Sink) {
         self.eventMessage = eventMessage
         self.sink = sink
+    }
+
+    /// Throws `invalidParameter` unless ``eventMessage`` is a valid message number.
+    public func validate() throws(InetError) {
+        guard eventMessage > Self.wmUser, eventMessage <= Self.maxMessage else {
+            throw InetError(.invalidParameter,
+                            "eventMsg must be greater than WM_USER (0x0400) and at most 0xFFFF; got 0x\(hex(eventMessage, 4))")
+        }
     }
 
     func post(_ handle: InetHandle, _ event: InetEvent, _ error: InetError?) {

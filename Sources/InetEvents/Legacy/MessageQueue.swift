@@ -48,6 +48,18 @@ public final class MessageQueue: AsyncSequence, Sendable {
         wakeThreads()
     }
 
+    /// Drops the messages of `handle` still waiting (what `Inet.disableEvents` and
+    /// `Inet.disconnect` do, so a pump never sees a message of a handle after either returned).
+    /// Returns the events of the messages dropped.
+    @discardableResult
+    public func purge(handle: InetHandle) -> [InetEvent] {
+        state.withLock { s in
+            let dropped = s.messages.filter { $0.handle == handle }.compactMap(\.event)
+            s.messages.removeAll { $0.handle == handle }
+            return dropped
+        }
+    }
+
     /// True once ``finish()`` was called.
     public var isFinished: Bool { state.withLock { $0.finished } }
 

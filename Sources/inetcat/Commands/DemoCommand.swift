@@ -99,7 +99,7 @@ struct DemoCommand: AsyncParsableCommand {
 
         // The legacy API, with messages pumped from a queue like a window message loop.
         let queue = MessageQueue()
-        let adapter = try LegacyEventAdapter(eventMessage: 0x0401, sink: .queue(queue))
+        let adapter = LegacyEventAdapter(eventMessage: 0x0401, sink: .queue(queue))
         let handle = Inet.asyncConnect("127.0.0.1", UInt32(port), .tcp, 5, 0, nil, adapter)
         guard handle != .invalid else { throw InetError(.systemError, Inet.errorDescription(Inet.getLastError())) }
         var buffer = [UInt8](repeating: 0, count: 64)

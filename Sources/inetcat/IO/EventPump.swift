@@ -11,7 +11,7 @@ enum EventPump {
 
     static func run(_ connector: Connector, eventMessage: UInt32) throws(InetError) {
         let queue = MessageQueue()
-        let adapter = try LegacyEventAdapter(eventMessage: eventMessage, sink: .queue(queue))
+        let adapter = LegacyEventAdapter(eventMessage: eventMessage, sink: .queue(queue))
         let handle = Inet.asyncConnectEx(
             connector.host, UInt32(connector.port), connector.protocol, UInt32(max(1, connector.timeout.components.seconds)),
             connector.options.rawValue, connector.localAddress, UInt32(connector.localPort), connector.credentials, adapter)
@@ -23,8 +23,11 @@ enum EventPump {
         var stdinEnded = false
         var halfClosed = false
         var buffer = [UInt8](repeating: 0, count: 65536)
+        // Set once a read returned 0: the pump goes on until the disconnect event is printed
+        // (it follows the end of stream), so the trace shows every event.
+        var inputEnded = false
 
-        while let message = queue.next(timeout: nil) {
+        while let message = queue.next(timeout: inputEnded ? .seconds(5) : nil) {
             if message.eventMessage == stdinMessage {
                 let (chunks, ended) = input.withLock { state in
                     defer { state.chunks = [] }
@@ -42,18 +45,19 @@ enum EventPump {
                     }
                     try startStdinThread(queue, handle, input)
                 case .read?, .disconnect?:
-                    while true {
+                    while !inputEnded {
                         let n = buffer.withUnsafeMutableBytes { Inet.read(handle, $0) }
                         if n > 0 {
                             Output.writeAll(1, Array(buffer[0..<Int(n)]))
                         } else if n == 0 {
-                            return  // the peer closed and everything was read
+                            inputEnded = true  // the peer closed and everything was read
                         } else {
                             if Inet.getLastError() == InetErrorCode.wouldBlock.legacyCode { break }
                             throw lastError("read")
                         }
                     }
-                case .write?, nil:
+                    if message.event == .disconnect { return }
+                case .write?, .timeout?, .cancel?, .accept?, nil:
                     break
                 }
             }

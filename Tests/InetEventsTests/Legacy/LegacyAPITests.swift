@@ -17,7 +17,7 @@ import Testing
     @Test func refusedConnectEventCarries0x274DInTheHighWord() throws {
         let closed = try ClosedPort()
         let queue = MessageQueue()
-        let adapter = try LegacyEventAdapter(eventMessage: 0x0401, sink: .queue(queue))
+        let adapter = LegacyEventAdapter(eventMessage: 0x0401, sink: .queue(queue))
         let handle = Inet.asyncConnectEx("127.0.0.1", UInt32(closed.port), .tcp, 5, 0, nil, 0, nil, adapter)
         #expect(handle != .invalid)
         #expect(Inet.getLastError() == 0)
@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func eventMessageMustBeAboveWMUser() {
-        #expect { _ = try LegacyEventAdapter(eventMessage: 0x0400, sink: .queue(MessageQueue())) } throws: {
+        #expect { try LegacyEventAdapter(eventMessage: 0x0400, sink: .queue(MessageQueue())).validate() } throws: {
             ($0 as? InetError)?.code == .invalidParameter && ($0 as? InetError)?.message.contains("WM_USER") == true
         }
     }
@@ -111,7 +111,7 @@ import Testing
 
     @Test func handlesAreNeverReusedAndDeadOnesAreInvalid() throws {
         let closed = try ClosedPort()
-        let adapter = try LegacyEventAdapter(eventMessage: 0x0500, sink: .closure { _ in })
+        let adapter = LegacyEventAdapter(eventMessage: 0x0500, sink: .closure { _ in })
         var seen = Set<InetHandle>()
         for _ in 0..<10_000 {
             let handle = Inet.asyncConnect("127.0.0.1", UInt32(closed.port), .tcp, 5, 0, nil, adapter)
@@ -131,7 +131,7 @@ import Testing
         let (socat, port) = try Socat.listen("TCP-LISTEN:0,bind=127.0.0.1", "PIPE")
         defer { socat.stop() }
         let queue = MessageQueue()
-        let adapter = try LegacyEventAdapter(eventMessage: 0x0401, sink: .queue(queue))
+        let adapter = LegacyEventAdapter(eventMessage: 0x0401, sink: .queue(queue))
         let h = Inet.asyncConnect("127.0.0.1", UInt32(port), .tcp, 5, 0, nil, adapter)
         var events: [InetEvent] = []
         var echoed: [UInt8] = []
