@@ -151,7 +151,10 @@ final class ConnectionCore {
         guard case .connecting(let operation, let attempt) = state else {
             return assertionFailure("connectedImmediately in state \(state)")
         }
-        finishConnect(operation, attempt, readable: true, failed: true)
+        // UDP: nothing can be waiting for a socket connected just now, and the socket is already
+        // registered (epoll reports a datagram that arrives, or that was queued at registration,
+        // as an edge), so no read is presumed: an event handle gets no READ before a datagram.
+        finishConnect(operation, attempt, readable: !isDatagram, failed: true)
     }
 
     /// `failed`: the readiness suggests an error, so ask the socket (SO_ERROR) which one.

@@ -146,6 +146,9 @@ enum HandleTable {
     }
 
     static var count: Int { entries.withLock { $0.count } }
+
+    /// The entry, for tests that look at a handle's buffers.
+    static func lookupForTesting(_ handle: InetHandle) -> HandleEntry { try! find(handle) }
 }
 
 /// Forwards one connection's events to a legacy adapter and to the per-event callbacks

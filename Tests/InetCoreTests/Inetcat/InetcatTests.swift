@@ -151,6 +151,8 @@ import Testing
         #expect(Self.matches(lines.first ?? "", #"^event=connect handle=0x[0-9a-f]+ msg=0x0500 lparam=0x00000001 error=0$"#), "\(lines)")
         #expect(lines.contains { Self.matches($0, #"^event=write handle=0x[0-9a-f]+ msg=0x0500 lparam=0x00000008 error=0$"#) })
         #expect(lines.contains { Self.matches($0, #"^event=read handle=0x[0-9a-f]+ msg=0x0500 lparam=0x00000004 error=0$"#) })
+        // The peer's close shows too (the trace used to end at the read that returned 0).
+        #expect(Self.matches(lines.last ?? "", #"^event=disconnect handle=0x[0-9a-f]+ msg=0x0500 lparam=0x00000002 error=0$"#), "\(lines)")
     }
 
     @Test func eventsModeRefusedShowsTheErrorInTheHighWord() throws {
