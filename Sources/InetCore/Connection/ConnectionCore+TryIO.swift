@@ -25,6 +25,10 @@ extension ConnectionCore {
             if n < buffer.count, !isDatagram { readable = false }  // drained (see `Flow.readable`)
             return .bytes(n)
         case .endOfStream:
+            if let reset = peerResetError, !isDatagram {
+                fail(reset)
+                throw reset
+            }
             endInput(.finished)
             return .endOfStream
         case .wouldBlock:

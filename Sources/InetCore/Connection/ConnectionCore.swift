@@ -30,6 +30,10 @@ final class ConnectionCore {
     /// The socket can take bytes: cleared by `EAGAIN` or a partial write, set by the next
     /// EPOLLOUT edge.
     @exclusivity(unchecked) var writable = false
+    /// The error the peer's reset left, once reading `SO_ERROR` for the disconnect report has
+    /// taken it from the socket (the kernel then reports a plain end of stream): reads fail
+    /// with it instead of returning end of stream.
+    var peerResetError: InetError?
     @exclusivity(unchecked) var descriptor: SocketDescriptor?
     @exclusivity(unchecked) var token: RegistrationToken?
 
@@ -139,6 +143,7 @@ final class ConnectionCore {
             }
             if readiness.hangup || readiness.error, let sink = eventSink, state.reportPeerEnd() {
                 let pending = descriptor?.pendingError ?? 0
+                if pending != 0 { peerResetError = InetError.system("read from \(remoteDescription)", errno: pending, host: host) }
                 sink.connectionPeerClosed(pending == 0 ? nil : InetError.system("connection to \(remoteDescription)", errno: pending, host: host))
             }
         case .closed:

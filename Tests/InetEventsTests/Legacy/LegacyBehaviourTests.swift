@@ -273,3 +273,41 @@ import Testing
         #expect(Inet.disconnect(server) == 0)
     }
 }
+
+/// UDP and reset behaviour of event-driven legacy handles (issue 13's review).
+@Suite(.serialized) struct LegacyDatagramAndResetTests {
+    @Test func aUDPHandleGetsNoReadBeforeADatagram() throws {
+        let (socat, port) = try Socat.listen("UDP-LISTEN:0,bind=127.0.0.1", "PIPE")
+        defer { socat.stop() }
+        let queue = MessageQueue()
+        let h = Inet.asyncConnect("127.0.0.1", UInt32(port), INET_PROTOCOL_UDP, 5, INET_OPTION_NONE, nil,
+                                  LegacyEventAdapter(eventMessage: WM_USER + 1, sink: .queue(queue)))
+        #expect(queue.next(timeout: .seconds(5))?.event == .connect)
+        #expect(queue.next(timeout: .seconds(5))?.event == .write)
+        #expect(queue.next(timeout: .milliseconds(200)) == nil)  // no READ: nothing has arrived
+        #expect(Array("dgram".utf8).withUnsafeBytes { Inet.write(h, $0) } == 5)
+        #expect(queue.next(timeout: .seconds(5))?.event == .read)  // the echo
+        var buffer = [UInt8](repeating: 0, count: 64)
+        #expect(buffer.withUnsafeMutableBytes { Inet.read(h, $0) } == 5)
+        #expect(Inet.disconnect(h) == 0)
+    }
+
+    @Test func readsAfterAPeerResetFailWith10054() throws {
+        let listener = try Listener(address: "127.0.0.1", port: 0)
+        let queue = MessageQueue()
+        let h = Inet.asyncConnect("127.0.0.1", UInt32(listener.localAddress.port), INET_PROTOCOL_TCP, 5, INET_OPTION_NONE, nil,
+                                  LegacyEventAdapter(eventMessage: WM_USER + 1, sink: .queue(queue)))
+        let server = try listener.blocking.accept(timeout: .seconds(5))
+        try server.resetForTesting()
+        var disconnect: LegacyMessage?
+        while disconnect == nil, let message = queue.next(timeout: .seconds(5)) {
+            if message.event == .disconnect { disconnect = message }
+        }
+        #expect(disconnect?.errorCode == InetErrorCode.connectionReset.legacyCode)
+        var buffer = [UInt8](repeating: 0, count: 64)
+        #expect(buffer.withUnsafeMutableBytes { Inet.read(h, $0) } == INET_ERROR)
+        #expect(Inet.getLastError() == InetErrorCode.connectionReset.legacyCode)
+        #expect(Inet.disconnect(h) == 0)
+        try listener.blocking.close()
+    }
+}
