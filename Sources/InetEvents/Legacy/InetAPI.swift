@@ -232,6 +232,7 @@ public enum Inet {
             connection.eventLoop.execute { connection.closeOnLoop() }
         case .listener(let listener, let accepted):
             accepted?.close()
+            entry.server?.stop()
             // Closed when disconnect returns (the port is free), as the original's close was.
             if listener.eventLoop.inEventLoop { listener.closeOnLoop() } else { try? listener.blocking.close() }
         }

@@ -56,11 +56,14 @@ final class HandleEntry: @unchecked Sendable {
 
     let kind: Kind
     let freeThread: Bool
+    /// The server an `Inet.serverStart` handle runs (its listener is `kind`'s).
+    let server: LegacyServer?
     let state: Locked<State>
 
-    init(kind: Kind, freeThread: Bool) {
+    init(kind: Kind, freeThread: Bool, server: LegacyServer? = nil) {
         self.kind = kind
         self.freeThread = freeThread
+        self.server = server
         self.state = Locked(State(owner: cinet_thread_id()))
     }
 
@@ -146,6 +149,9 @@ enum HandleTable {
     }
 
     static var count: Int { entries.withLock { $0.count } }
+
+    /// True while `handle` is issued and not disconnected.
+    static func isLive(_ handle: InetHandle) -> Bool { entries.withLock { $0[handle.rawValue] != nil } }
 
     /// The entry, for tests that look at a handle's buffers.
     static func lookupForTesting(_ handle: InetHandle) -> HandleEntry { try! find(handle) }
