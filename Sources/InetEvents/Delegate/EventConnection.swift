@@ -75,6 +75,16 @@ public final class EventConnection: @unchecked Sendable {
         dispatcher.gate?.shut(wait: !eventLoop.inEventLoop)
     }
 
+    /// True while events are delivered (not disabled, not closed).
+    var eventsEnabled: Bool {
+        let dispatcher = self.dispatcher
+        let enabled = try? runOnLoop(eventLoop, "eventsEnabled") { () -> Result<Bool, InetError> in
+            if case .enabled = dispatcher.lifecycle { return .success(true) }
+            return .success(false)
+        }
+        return enabled ?? false
+    }
+
     /// Read or write events already delivered were dropped before the application saw them
     /// (a purged message queue): they fire again when events are enabled.
     func redeliverDropped(read: Bool, write: Bool) throws(InetError) {

@@ -86,9 +86,9 @@ extension Inet {
     }
 
     /// Runs `body` with an event-driven handle's events paused (resumed after, re-firing read
-    /// when data waits); for other handles just runs it.
+    /// when data waits, unless the application had disabled them); for other handles just runs it.
     private static func withEventsPaused(_ entry: HandleEntry, _ body: () throws(InetError) -> Void) throws(InetError) {
-        guard case .events(let events, _) = entry.kind else { return try body() }
+        guard case .events(let events, _) = entry.kind, events.eventsEnabled else { return try body() }
         try events.disableEvents()
         defer { try? events.enableEvents() }
         try body()

@@ -311,3 +311,30 @@ import Testing
         try listener.blocking.close()
     }
 }
+
+/// Line I/O on event-driven handles.
+@Suite(.serialized) struct LegacyEventLineTests {
+    @Test func readLineOnAnEventHandleLeavesEventsAsItFoundThem() throws {
+        let (socat, port) = try Socat.listen("TCP-LISTEN:0,bind=127.0.0.1", "PIPE")
+        defer { socat.stop() }
+        let queue = MessageQueue()
+        let h = Inet.asyncConnect("127.0.0.1", UInt32(port), INET_PROTOCOL_TCP, 5, INET_OPTION_NONE, nil,
+                                  LegacyEventAdapter(eventMessage: WM_USER + 1, sink: .queue(queue)))
+        #expect(queue.next(timeout: .seconds(5))?.event == .connect)
+        #expect(Inet.writeLine(h, "first"))
+        var line = ""
+        #expect(Inet.readLine(h, &line) && line == "first")  // the handle switched to blocking for the call
+        // Events stay disabled across a readLine when the application had disabled them.
+        #expect(Inet.disableEvents(h) == 0)
+        #expect(Inet.writeLine(h, "second"))
+        #expect(Inet.readLine(h, &line) && line == "second")
+        #expect(Inet.writeLine(h, "third"))
+        #expect(queue.next(timeout: .milliseconds(300)) == nil)  // still disabled: no READ
+        #expect(Inet.enableEvents(h) == 0)
+        var sawRead = false
+        while let message = queue.next(timeout: .seconds(5)) { if message.event == .read { sawRead = true; break } }
+        #expect(sawRead)  // the waiting "third" fires READ once enabled
+        #expect(Inet.readLine(h, &line) && line == "third")
+        #expect(Inet.disconnect(h) == 0)
+    }
+}
