@@ -14,12 +14,15 @@ extension Connection {
         }
 
         /// The blocking read as call `call` (see ``Connection/cancelBlockingCall(_:)``).
+        /// `submitted` runs once the read is queued on the loop: a cancel sent after it is
+        /// ordered behind the read there, so it always finds the read.
         @available(*, noasync)
-        package func read(maxBytes: Int, timeout: Duration?, call id: UInt64) throws(InetError) -> [UInt8] {
+        package func read(maxBytes: Int, timeout: Duration?, call id: UInt64, submitted: () -> Void = {}) throws(InetError) -> [UInt8] {
             let c = connection
             let deadline = try c.deadline(timeout)
             return try blockForCompletion("read()") { completion in
                 c.onLoop(completion) { $0.read(id: id, maxBytes: maxBytes, deadline: deadline, completion) }
+                submitted()
             }
         }
 
@@ -29,13 +32,14 @@ extension Connection {
             try write(bytes, timeout: timeout, call: connection.makeID())
         }
 
-        /// The blocking write as call `call` (see ``Connection/cancelBlockingCall(_:)``).
+        /// The blocking write as call `call`; `submitted` as for ``read(maxBytes:timeout:call:submitted:)``.
         @available(*, noasync)
-        package func write(_ bytes: [UInt8], timeout: Duration?, call id: UInt64) throws(InetError) {
+        package func write(_ bytes: [UInt8], timeout: Duration?, call id: UInt64, submitted: () -> Void = {}) throws(InetError) {
             let c = connection
             let deadline = try c.deadline(timeout)
             try blockForCompletion("write()") { completion in
                 c.onLoop(completion) { $0.write(id: id, bytes: bytes, deadline: deadline, completion) }
+                submitted()
             }
         }
 

@@ -11,12 +11,14 @@ extension Listener {
             try accept(timeout: timeout, call: listener.makeID())
         }
 
-        /// The blocking accept as call `call` (see ``Listener/cancelBlockingCall(_:)``).
+        /// The blocking accept as call `call` (see ``Listener/cancelBlockingCall(_:)``); `submitted`
+        /// runs once the accept is queued on the loop (a cancel sent after it finds it).
         @available(*, noasync)
-        package func accept(timeout: Duration?, call id: UInt64) throws(InetError) -> Connection {
+        package func accept(timeout: Duration?, call id: UInt64, submitted: () -> Void = {}) throws(InetError) -> Connection {
             let (core, deadline) = (try listener.streamCore("accept()"), timeout.map { Deadline.after($0) })
             return try blockForCompletion("accept()") { completion in
                 listener.submit(completion) { core.value.accept(id: id, deadline: deadline, completion) }
+                submitted()
             }
         }
 

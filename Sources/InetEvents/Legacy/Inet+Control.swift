@@ -49,7 +49,7 @@ extension Inet {
     public static func cancel(_ handle: InetHandle) -> Int32 {
         countCall { () throws(InetError) -> Int in
             let entry = try HandleTable.find(handle)
-            entry.state.withLock { $0.activeCall }?.cancel()
+            entry.cancelBlockingCall()
             if case .events(_, let forwarder) = entry.kind {
                 entry.loop.execute { forwarder.post(.cancel, InetError(.cancelled, "operation canceled")) }
             }
@@ -62,7 +62,7 @@ extension Inet {
         do throws(InetError) {
             let entry = try HandleTable.find(handle)
             cinet_set_last_error(0)
-            return entry.state.withLock { $0.activeCall != nil }
+            return entry.isBlocking
         } catch {
             cinet_set_last_error(error.legacyCode)
             return false
@@ -75,7 +75,7 @@ extension Inet {
         do throws(InetError) {
             let entry = try HandleTable.find(handle)
             cinet_set_last_error(0)
-            if let busy = entry.state.withLock({ $0.activeCall == nil ? nil : $0.status }) { return busy.rawValue }
+            if let busy = entry.state.withLock({ $0.busy?.status }) { return busy.rawValue }
             switch entry.kind {
             case .listener: return InetStatus.listening.rawValue
             case .blocking(let connection):

@@ -73,8 +73,8 @@ extension Inet {
                 connection = next
             } else {
                 let id = socket.makeCallID()
-                connection = try entry.blockingCall(.accepting, .listener(socket, id)) { () throws(InetError) -> Connection in
-                    try socket.blocking.accept(timeout: timeout == 0 ? nil : .seconds(Int64(timeout)), call: id)
+                connection = try entry.blockingCall(.accepting, .listener(socket, id)) { (submitted) throws(InetError) -> Connection in
+                    try socket.blocking.accept(timeout: timeout == 0 ? nil : .seconds(Int64(timeout)), call: id, submitted: submitted)
                 }
             }
             let handle = HandleTable.allocate()

@@ -115,16 +115,16 @@ public enum Inet {
     /// A blocking read on `connection` as the handle's active call (``cancel(_:)`` ends it).
     static func blockingRead(_ entry: HandleEntry, _ connection: Connection, maxBytes: Int) throws(InetError) -> [UInt8] {
         let id = connection.makeCallID()
-        return try entry.blockingCall(.reading, .connection(connection, id)) { () throws(InetError) -> [UInt8] in
-            try connection.blocking.read(maxBytes: maxBytes, timeout: nil, call: id)
+        return try entry.blockingCall(.reading, .connection(connection, id)) { (submitted) throws(InetError) -> [UInt8] in
+            try connection.blocking.read(maxBytes: maxBytes, timeout: nil, call: id, submitted: submitted)
         }
     }
 
     /// A blocking write of all of `bytes` as the handle's active call.
     static func blockingWrite(_ entry: HandleEntry, _ connection: Connection, _ bytes: [UInt8]) throws(InetError) {
         let id = connection.makeCallID()
-        try entry.blockingCall(.writing, .connection(connection, id)) { () throws(InetError) in
-            try connection.blocking.write(bytes, timeout: nil, call: id)
+        try entry.blockingCall(.writing, .connection(connection, id)) { (submitted) throws(InetError) in
+            try connection.blocking.write(bytes, timeout: nil, call: id, submitted: submitted)
         }
     }
 
@@ -223,7 +223,7 @@ public enum Inet {
     }
 
     static func close(_ entry: HandleEntry) {
-        entry.state.withLock { $0.activeCall }?.cancel()
+        entry.cancelBlockingCall()
         switch entry.kind {
         case .events(let connection, let forwarder):
             try? connection.close()

@@ -48,10 +48,21 @@ final class HandleEntry: @unchecked Sendable {
         var owner: UInt32
         /// Bytes `readLine` read past the end of its line; `read` returns them first.
         var lineBuffer: [UInt8] = []
-        /// The blocking call in progress, if any (`isBlocking`, `cancel`).
-        var activeCall: ActiveCall?
-        /// What the handle is doing now (`getStatus`): a blocking call sets it while it runs.
-        var status: InetStatus = .idle
+        /// The blocking call in progress, if any (`isBlocking`, `cancel`, `getStatus`).
+        var busy: Busy?
+    }
+
+    /// A blocking call's stages. `cancel` before the call reached the loop is remembered and
+    /// sent once it has (a cancel sent earlier would reach the loop first and find nothing).
+    enum Busy {
+        case starting(status: InetStatus, cancelled: Bool)
+        case waiting(ActiveCall, status: InetStatus)
+
+        var status: InetStatus {
+            switch self {
+            case .starting(let status, _), .waiting(_, let status): status
+            }
+        }
     }
 
     let kind: Kind
@@ -86,20 +97,45 @@ final class HandleEntry: @unchecked Sendable {
         }
     }
 
-    /// Runs a blocking call registered as the handle's active call (so `cancel` can end it),
-    /// reporting `status` meanwhile. One at a time: a second call while one blocks is refused,
-    /// as the original refused another call during a blocking ReadLine.
-    func blockingCall<T>(_ status: InetStatus, _ call: ActiveCall, _ body: () throws(InetError) -> T) throws(InetError) -> T {
+    /// Runs a blocking call registered as the handle's busy call (so `cancel` can end it),
+    /// reporting `status` meanwhile. `body` calls `submitted` once its operation is queued on the
+    /// loop. One at a time: a second call while one blocks is refused, as the original refused
+    /// another call during a blocking ReadLine.
+    func blockingCall<T>(_ status: InetStatus, _ call: ActiveCall,
+                         _ body: (_ submitted: () -> Void) throws(InetError) -> T) throws(InetError) -> T {
         let busy = state.withLock { s -> Bool in
-            if s.activeCall != nil { return true }
-            s.activeCall = call
-            s.status = status
+            if s.busy != nil { return true }
+            s.busy = .starting(status: status, cancelled: false)
             return false
         }
         if busy { throw InetError(.inProgress, "another blocking call is in progress on this handle") }
-        defer { state.withLock { s in s.activeCall = nil; s.status = .idle } }
-        return try body()
+        defer { state.withLock { $0.busy = nil } }
+        return try body {
+            let cancelled = state.withLock { s -> Bool in
+                defer { s.busy = .waiting(call, status: status) }
+                if case .starting(_, true)? = s.busy { return true }
+                return false
+            }
+            if cancelled { call.cancel() }  // queued behind the operation: it finds it
+        }
     }
+
+    /// `Inet.cancel`: ends the blocking call in progress, now or as soon as it has reached the loop.
+    func cancelBlockingCall() {
+        let call = state.withLock { s -> ActiveCall? in
+            switch s.busy {
+            case .starting(let status, _)?:
+                s.busy = .starting(status: status, cancelled: true)
+                return nil
+            case .waiting(let call, _)?: return call
+            case nil: return nil
+            }
+        }
+        call?.cancel()
+    }
+
+    /// True while a blocking call is in progress.
+    var isBlocking: Bool { state.withLock { $0.busy != nil } }
 }
 
 /// Every live handle of the process.

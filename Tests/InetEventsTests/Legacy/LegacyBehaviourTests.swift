@@ -10,6 +10,14 @@ import Testing
 @Suite(.serialized) struct LegacyBehaviourTests {
     static let invalidParameter = InetErrorCode.invalidParameter.legacyCode
 
+    /// An event-driven handle connecting to 127.0.0.1:`port`, its messages in a new queue.
+    static func eventHandle(_ port: Int, _ proto: InetProtocol = INET_PROTOCOL_TCP) -> (InetHandle, MessageQueue) {
+        let queue = MessageQueue()
+        let h = Inet.asyncConnect("127.0.0.1", UInt32(port), proto, 5, INET_OPTION_NONE, nil,
+                                  LegacyEventAdapter(eventMessage: WM_USER + 1, sink: .queue(queue)))
+        return (h, queue)
+    }
+
     /// A socat peer that sends `bytes` exactly (from a file: no shell quoting) on each connection,
     /// then keeps the connection open for `seconds`.
     static func sender(_ bytes: [UInt8], then seconds: Int = 0) throws -> (Peer, Int, cleanup: () -> Void) {
@@ -151,9 +159,7 @@ import Testing
     @Test func cancelOnAnEventHandlePostsCancel() throws {
         let (socat, port) = try Socat.listen("TCP-LISTEN:0,bind=127.0.0.1", "PIPE")
         defer { socat.stop() }
-        let queue = MessageQueue()
-        let h = Inet.asyncConnect("127.0.0.1", UInt32(port), INET_PROTOCOL_TCP, 5, INET_OPTION_NONE, nil,
-                                  LegacyEventAdapter(eventMessage: WM_USER + 1, sink: .queue(queue)))
+        let (h, queue) = Self.eventHandle(port)
         #expect(queue.next(timeout: .seconds(5))?.event == .connect)
         #expect(Inet.cancel(h) == 0)
         var events: [InetEvent] = []
@@ -171,9 +177,7 @@ import Testing
     @Test func perEventCallbacksRunOnTheLoopAndMayUseTheirHandle() throws {
         let (socat, port) = try Socat.listen("TCP-LISTEN:0,bind=127.0.0.1", "PIPE")
         defer { socat.stop() }
-        let queue = MessageQueue()
-        let h = Inet.asyncConnect("127.0.0.1", UInt32(port), INET_PROTOCOL_TCP, 5, INET_OPTION_NONE, nil,
-                                  LegacyEventAdapter(eventMessage: WM_USER + 1, sink: .queue(queue)))
+        let (h, queue) = Self.eventHandle(port)
         let got = Locked<(bytes: [UInt8], params: Set<UInt>, errors: [UInt32])>(([], [], []))
         #expect(Inet.registerEvent(h, INET_EVENT_READ, { handle, event, error, param in
             var buffer = [UInt8](repeating: 0, count: 64)
@@ -279,9 +283,7 @@ import Testing
     @Test func aUDPHandleGetsNoReadBeforeADatagram() throws {
         let (socat, port) = try Socat.listen("UDP-LISTEN:0,bind=127.0.0.1", "PIPE")
         defer { socat.stop() }
-        let queue = MessageQueue()
-        let h = Inet.asyncConnect("127.0.0.1", UInt32(port), INET_PROTOCOL_UDP, 5, INET_OPTION_NONE, nil,
-                                  LegacyEventAdapter(eventMessage: WM_USER + 1, sink: .queue(queue)))
+        let (h, queue) = LegacyBehaviourTests.eventHandle(port, INET_PROTOCOL_UDP)
         #expect(queue.next(timeout: .seconds(5))?.event == .connect)
         #expect(queue.next(timeout: .seconds(5))?.event == .write)
         #expect(queue.next(timeout: .milliseconds(200)) == nil)  // no READ: nothing has arrived
@@ -294,9 +296,7 @@ import Testing
 
     @Test func readsAfterAPeerResetFailWith10054() throws {
         let listener = try Listener(address: "127.0.0.1", port: 0)
-        let queue = MessageQueue()
-        let h = Inet.asyncConnect("127.0.0.1", UInt32(listener.localAddress.port), INET_PROTOCOL_TCP, 5, INET_OPTION_NONE, nil,
-                                  LegacyEventAdapter(eventMessage: WM_USER + 1, sink: .queue(queue)))
+        let (h, queue) = LegacyBehaviourTests.eventHandle(Int(listener.localAddress.port))
         let server = try listener.blocking.accept(timeout: .seconds(5))
         try server.resetForTesting()
         var disconnect: LegacyMessage?
@@ -317,9 +317,7 @@ import Testing
     @Test func readLineOnAnEventHandleLeavesEventsAsItFoundThem() throws {
         let (socat, port) = try Socat.listen("TCP-LISTEN:0,bind=127.0.0.1", "PIPE")
         defer { socat.stop() }
-        let queue = MessageQueue()
-        let h = Inet.asyncConnect("127.0.0.1", UInt32(port), INET_PROTOCOL_TCP, 5, INET_OPTION_NONE, nil,
-                                  LegacyEventAdapter(eventMessage: WM_USER + 1, sink: .queue(queue)))
+        let (h, queue) = LegacyBehaviourTests.eventHandle(port)
         #expect(queue.next(timeout: .seconds(5))?.event == .connect)
         #expect(Inet.writeLine(h, "first"))
         var line = ""
@@ -335,6 +333,60 @@ import Testing
         while let message = queue.next(timeout: .seconds(5)) { if message.event == .read { sawRead = true; break } }
         #expect(sawRead)  // the waiting "third" fires READ once enabled
         #expect(Inet.readLine(h, &line) && line == "third")
+        #expect(Inet.disconnect(h) == 0)
+    }
+}
+
+/// `Inet.cancel` at each blocking stage (readLine waiting for a line, accept waiting for a
+/// client, writeLine into a full socket), many times: always "operation canceled", the handle
+/// stays usable, nothing is left marked busy.
+@Suite(.serialized) struct LegacyCancelStagesTests {
+    /// Runs `call` on a new thread, waits (bounded) until the handle reports it blocking,
+    /// cancels, and returns the call's result and last error.
+    static func cancelWhileBlocked(_ handle: InetHandle, _ call: @escaping @Sendable () -> Bool) throws -> (Bool, UInt32) {
+        let result = Locked<(Bool, UInt32)?>(nil)
+        let thread = Thread { let ok = call(); result.withLock { $0 = (ok, Inet.getLastError()) } }
+        thread.start()
+        let deadline = Deadline.after(.seconds(10))
+        while !Inet.isBlocking(handle), deadline.remaining > .zero { sched_yield() }
+        #expect(Inet.cancel(handle) == 0)
+        while result.withLock({ $0 }) == nil, deadline.remaining > .zero { sched_yield() }
+        return try #require(result.withLock { $0 })
+    }
+
+    @Test func cancelReadLineAndAcceptManyTimes() throws {
+        let (_, port, cleanup) = try LegacyBehaviourTests.sender([], then: 5)
+        defer { cleanup() }
+        let h = Inet.connect("127.0.0.1", UInt32(port), INET_PROTOCOL_TCP, 30, INET_OPTION_FREETHREAD, nil)
+        let server = Inet.listenEx("127.0.0.1", 0, 0, INET_OPTION_FREETHREAD)
+        for round in 0..<20 {
+            let (read, readError) = try Self.cancelWhileBlocked(h) {
+                var line = ""
+                return Inet.readLine(h, &line)
+            }
+            #expect(!read && readError == InetErrorCode.cancelled.legacyCode, "round \(round)")
+            let (accepted, acceptError) = try Self.cancelWhileBlocked(server) { Inet.accept(server, 30) != INVALID_SOCKET }
+            #expect(!accepted && acceptError == InetErrorCode.cancelled.legacyCode, "round \(round)")
+            #expect(!Inet.isBlocking(h) && !Inet.isBlocking(server))
+            #expect(Inet.getStatus(h) == INET_STATUS_IDLE && Inet.getStatus(server) == INET_STATUS_LISTEN)
+        }
+        #expect(Inet.writeLine(h, "still usable"))
+        #expect(Inet.disconnect(h) == 0)
+        #expect(Inet.disconnect(server) == 0)
+    }
+
+    @Test func cancelAWriteLineIntoAFullSocket() throws {
+        // A peer that never reads: the socket buffers and the write queue fill, the next line waits.
+        let (_, port, cleanup) = try LegacyBehaviourTests.sender([], then: 5)
+        defer { cleanup() }
+        let h = Inet.connect("127.0.0.1", UInt32(port), INET_PROTOCOL_TCP, 30, INET_OPTION_FREETHREAD, nil)
+        let big = String(repeating: "x", count: 32 << 20)
+        // The first line is accepted (queued behind the full socket); the second waits for room.
+        #expect(Inet.writeLine(h, big))
+        let (wrote, error) = try Self.cancelWhileBlocked(h) { Inet.writeLine(h, big) }
+        #expect(!wrote)
+        #expect(error == InetErrorCode.cancelled.legacyCode)
+        #expect(!Inet.isBlocking(h))
         #expect(Inet.disconnect(h) == 0)
     }
 }
