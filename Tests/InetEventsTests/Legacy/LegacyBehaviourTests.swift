@@ -355,9 +355,10 @@ import Testing
     }
 
     @Test func cancelReadLineAndAcceptManyTimes() throws {
-        let (_, port, cleanup) = try LegacyBehaviourTests.sender([], then: 5)
-        defer { cleanup() }
-        let h = Inet.connect("127.0.0.1", UInt32(port), INET_PROTOCOL_TCP, 30, INET_OPTION_FREETHREAD, nil)
+        // A peer that never sends nor reads: a listener that never accepts (the kernel holds the connection).
+        let silent = try Listener(address: "127.0.0.1", port: 0)
+        defer { try? silent.blocking.close() }
+        let h = Inet.connect("127.0.0.1", UInt32(silent.localAddress.port), INET_PROTOCOL_TCP, 30, INET_OPTION_FREETHREAD, nil)
         let server = Inet.listenEx("127.0.0.1", 0, 0, INET_OPTION_FREETHREAD)
         for round in 0..<20 {
             let (read, readError) = try Self.cancelWhileBlocked(h) {
@@ -376,10 +377,11 @@ import Testing
     }
 
     @Test func cancelAWriteLineIntoAFullSocket() throws {
-        // A peer that never reads: the socket buffers and the write queue fill, the next line waits.
-        let (_, port, cleanup) = try LegacyBehaviourTests.sender([], then: 5)
-        defer { cleanup() }
-        let h = Inet.connect("127.0.0.1", UInt32(port), INET_PROTOCOL_TCP, 30, INET_OPTION_FREETHREAD, nil)
+        // A peer that never reads (a listener that never accepts): the socket buffers and the
+        // write queue fill, the next line waits.
+        let silent = try Listener(address: "127.0.0.1", port: 0)
+        defer { try? silent.blocking.close() }
+        let h = Inet.connect("127.0.0.1", UInt32(silent.localAddress.port), INET_PROTOCOL_TCP, 30, INET_OPTION_FREETHREAD, nil)
         let big = String(repeating: "x", count: 32 << 20)
         // The first line is accepted (queued behind the full socket); the second waits for room.
         #expect(Inet.writeLine(h, big))
