@@ -232,7 +232,7 @@ public enum Inet {
             connection.eventLoop.execute { connection.closeOnLoop() }
         case .listener(let listener, let accepted):
             accepted?.close()
-            entry.server?.stop()
+            if case .runs(let server)? = entry.server { server.stop() }
             // Closed when disconnect returns (the port is free), as the original's close was.
             if listener.eventLoop.inEventLoop { listener.closeOnLoop() } else { try? listener.blocking.close() }
         }
@@ -302,6 +302,17 @@ public enum Inet {
         } catch {
             cinet_set_last_error(error.legacyCode)
             return .invalid
+        }
+    }
+
+    static func boolCall(_ body: () throws(InetError) -> Void) -> Bool {
+        do throws(InetError) {
+            try body()
+            cinet_set_last_error(0)
+            return true
+        } catch {
+            cinet_set_last_error(error.legacyCode)
+            return false
         }
     }
 

@@ -33,6 +33,14 @@ enum ActiveCall: Sendable {
     }
 }
 
+/// How a handle belongs to an `Inet.serverStart` server.
+enum ServerLink: Sendable {
+    /// The server handle.
+    case runs(LegacyServer)
+    /// A client the server accepted.
+    case clientOf(LegacyServer)
+}
+
 /// What a handle stands for, who owns it, and the objects that must live as long as it does.
 final class HandleEntry: @unchecked Sendable {
     // Safe: `kind` and `freeThread` are set before the entry is published and never change;
@@ -67,11 +75,11 @@ final class HandleEntry: @unchecked Sendable {
 
     let kind: Kind
     let freeThread: Bool
-    /// The server an `Inet.serverStart` handle runs (its listener is `kind`'s).
-    let server: LegacyServer?
+    /// The `Inet.serverStart` server this handle runs (its listener is `kind`'s) or is a client of.
+    let server: ServerLink?
     let state: Locked<State>
 
-    init(kind: Kind, freeThread: Bool, server: LegacyServer? = nil) {
+    init(kind: Kind, freeThread: Bool, server: ServerLink? = nil) {
         self.kind = kind
         self.freeThread = freeThread
         self.server = server
@@ -109,6 +117,7 @@ final class HandleEntry: @unchecked Sendable {
             return false
         }
         if busy { throw InetError(.inProgress, "another blocking call is in progress on this handle") }
+        if case .clientOf(let server)? = server { server.passLock() }  // InetServerLock
         defer { state.withLock { $0.busy = nil } }
         return try body {
             let cancelled = state.withLock { s -> Bool in
