@@ -149,14 +149,27 @@ public enum Inet {
     }
 
     /// `InetPeek`: copies waiting bytes without consuming them (nil buffer: just count, up to
-    /// 64 KiB); 0 when none are waiting.
+    /// 64 KiB); 0 when none are waiting. Bytes the handle holds (`readLine`'s, a server client's
+    /// READ data) come first, as `read` would return them.
     public static func peek(_ handle: InetHandle, _ buffer: UnsafeMutableRawBufferPointer?) -> Int32 {
         countCall { () throws(InetError) -> Int in
-            let connection = try anyConnection(try HandleTable.lookup(handle))
+            let entry = try HandleTable.lookup(handle)
+            let connection = try anyConnection(entry)
             let target = buffer ?? UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 1)
             defer { if buffer == nil { target.deallocate() } }
-            let raw = UnsafeTransfer(target)  // the caller waits while the loop uses it
-            return try runOnLoop(connection.eventLoop, "peek") { connection.tryPeekOnLoop(into: raw.value) }
+            let held = entry.state.withLock { s -> Int in
+                let n = min(s.lineBuffer.count, target.count)
+                s.lineBuffer.withUnsafeBytes { target.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                return n
+            }
+            if held == target.count { return held }
+            let raw = UnsafeTransfer(UnsafeMutableRawBufferPointer(rebasing: target[held...]))  // the caller waits while the loop uses it
+            do throws(InetError) {
+                return try held + runOnLoop(connection.eventLoop, "peek") { connection.tryPeekOnLoop(into: raw.value) }
+            } catch {
+                if held > 0 { return held }  // what the handle holds is there whatever the socket says
+                throw error
+            }
         }
     }
 
@@ -174,7 +187,9 @@ public enum Inet {
     private static func ready(_ handle: InetHandle, _ events: Int16, _ milliseconds: UInt32, checkBuffered: Bool) -> Bool {
         let result: Result<Bool, InetError> = {
             do throws(InetError) {
-                let connection = try anyConnection(try HandleTable.lookup(handle))
+                let entry = try HandleTable.lookup(handle)
+                if checkBuffered, entry.state.withLock({ !$0.lineBuffer.isEmpty }) { return .success(true) }  // the handle holds bytes
+                let connection = try anyConnection(entry)
                 let (fd, buffered) = try runOnLoop(connection.eventLoop, "isReadable") {
                     .success((connection.descriptorOnLoop, checkBuffered && connection.hasInputWaitingOnLoop))
                 }

@@ -110,4 +110,28 @@ import Testing
         #expect(log.events.withLock { $0.values.first ?? [] } == [INET_EVENT_CONNECT, INET_EVENT_READ, INET_EVENT_DISCONNECT])
         #expect(Inet.disconnect(server) == 0)
     }
+    /// A READ callback's bytes wait in the handle: `isReadable` says so and `peek` shows them
+    /// (found by a ported server that looped `while Inet.isReadable(h, 0)`).
+    @Test func readDataIsReadableAndPeekableInTheCallback() throws {
+        let seen = Locked<[String]>([])
+        let server = Inet.serverStart("127.0.0.1", 0, 0, 0, 0, 0, INET_OPTION_NONE, { h, event, _, _ in
+            guard event == INET_EVENT_READ else { return }
+            var bytes = [UInt8](repeating: 0, count: 64)
+            let readable = Inet.isReadable(h, 0)
+            let peeked = bytes.withUnsafeMutableBytes { Int(Inet.peek(h, $0)) }
+            let peekText = String(decoding: bytes.prefix(max(peeked, 0)), as: UTF8.self)
+            var line = ""
+            let got = Inet.readLine(h, &line)
+            seen.withLock { $0.append("\(readable) \(peekText) \(got) \(line) \(Inet.isReadable(h, 0))") }
+            _ = Inet.writeLine(h, "ok")
+        }, 0, nil)
+        let port = Self.port(server)
+        let client = try Peer(["socat", "-t", "5", "-", "TCP:127.0.0.1:\(port)"], stdin: true)
+        client.send(Array("ping\n".utf8))
+        _ = try client.waitForStdout(containing: "ok\r\n")
+        #expect(seen.withLock { $0 } == ["true ping\n true ping false"])
+        client.closeInput()
+        #expect(try client.finish() == 0)
+        #expect(Inet.serverStop(server))
+    }
 }
