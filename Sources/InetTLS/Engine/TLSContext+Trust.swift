@@ -13,7 +13,7 @@ extension TLSContext {
                 }
                 try loadRoots(roots)
             } else {
-                guard SSL_CTX_set_default_verify_paths(context) == 1 else {
+                guard SystemTrustStore.trust(in: context) else {
                     throw TLSError(.credentialsInvalid, "cannot read the system trust store", openSSLReason: OpenSSLErrors.lastReason())
                 }
                 if let roots = credentials.trustRootsFile { try loadRoots(roots) }

@@ -1,4 +1,7 @@
-import InetTLS
+import Foundation
+import Glibc
+import COpenSSL
+@testable import InetTLS
 import InetTestSupport
 import Testing
 @testable import InetCore
@@ -49,6 +52,44 @@ import Testing
         #expect(only.process.terminationStatus == 1)
         #expect(only.stderrText.contains("not trusted"), "\(only.stderrText)")
         #expect(!only.stdoutText.contains("cba"))
+    }
+
+    /// The system store's two sources are lookups the verifier asks for a missing issuer: the
+    /// hashed directory (`SSL_CERT_DIR`), then the bundle (`SSL_CERT_FILE`), read on that first
+    /// question. A root reachable only through a hashed directory is trusted; the same server is
+    /// refused when the directory lacks it; a missing bundle is no error.
+    @Test func theSystemStoreIsReadThroughItsDirectoryAndBundle() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("inet-hashdir-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let hash = try Peer.run(["openssl", "x509", "-hash", "-noout", "-in", TestCertificates.path("publicca.pem")])
+            .output.trimmingCharacters(in: .whitespacesAndNewlines)
+        func client() throws -> Peer {
+            let (server, port) = try SecureConnectTests.sServer("public-server.pem", key: "public-server.key")
+            defer { server.stop() }
+            let client = try Peer(["env", "SSL_CERT_FILE=\(directory)/no-bundle.pem", "SSL_CERT_DIR=\(directory)",
+                                   TestSupport.inetcatPath, "--secure", "-v", "localhost", String(port)], stdin: true)
+            client.send(Array("abc\n".utf8))
+            _ = try? client.waitForStdout(containing: "cba", timeout: .seconds(5))
+            client.closeInput()
+            _ = try client.finish()
+            return client
+        }
+        let without = try client()
+        #expect(without.process.terminationStatus == 1)
+        #expect(without.stderrText.contains("not trusted"), "\(without.stderrText)")
+        #expect(symlink(TestCertificates.path("publicca.pem"), "\(directory)/\(hash).0") == 0)
+        let with = try client()
+        #expect(with.process.terminationStatus == 0, "\(with.stderrText)")
+        #expect(with.stderrText.contains("verified=yes"), "\(with.stderrText)")
+        #expect(with.stdoutText.contains("cba"))
+    }
+
+    /// The bundle parses to every certificate of the system's bundle file.
+    @Test func theBundleHoldsTheSystemRoots() throws {
+        let path = ProcessInfo.processInfo.environment["SSL_CERT_FILE"] ?? String(cString: X509_get_default_cert_file())
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        #expect(SystemTrustStore.bundleCount == text.components(separatedBy: "-----BEGIN CERTIFICATE-----").count - 1)
     }
 
     @Test func trustOnlyRootsSufficeAndAreRequired() async throws {
