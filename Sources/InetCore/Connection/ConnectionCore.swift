@@ -33,7 +33,7 @@ final class ConnectionCore {
     /// The error the peer's reset left, once reading `SO_ERROR` for the disconnect report has
     /// taken it from the socket (the kernel then reports a plain end of stream): reads fail
     /// with it instead of returning end of stream.
-    var peerResetError: InetError?
+    @exclusivity(unchecked) var peerResetError: InetError?
     @exclusivity(unchecked) var descriptor: SocketDescriptor?
     @exclusivity(unchecked) var token: RegistrationToken?
 
@@ -41,17 +41,17 @@ final class ConnectionCore {
     /// child process can hold it open): no `EPOLL_CTL_DEL` is needed before `close`.
     @exclusivity(unchecked) var closeOnExec = true
     /// The peer's address as connected to or accepted from (no getpeername).
-    var knownRemoteAddress: SocketAddress?
+    @exclusivity(unchecked) var knownRemoteAddress: SocketAddress?
     /// The local address once asked for (getsockname on first use, on the loop).
-    var knownLocalAddress: SocketAddress?
+    @exclusivity(unchecked) var knownLocalAddress: SocketAddress?
     /// The TLS session of a secure connection (ciphertext on the socket, plaintext to callers).
     @exclusivity(unchecked) var tls: TLSEngine?
     /// Plaintext bytes decrypted so far (named in a truncation error).
-    var plaintextReceived = 0
+    @exclusivity(unchecked) var plaintextReceived = 0
     /// Clients with session resumption: where to keep this connection's session when it ends.
-    var sessionKey: TLSSessionCache.Key?
+    @exclusivity(unchecked) var sessionKey: TLSSessionCache.Key?
     /// Reported to callers in errors ("host" as the caller named it).
-    var host: String?
+    @exclusivity(unchecked) var host: String?
     /// How the peer ended its side (a `PeerEnd` raw value; 0 while open or never seen). Atomic,
     /// so ``Connection/peerEnd`` reads it from any thread; written once, on the loop.
     let peerEndRecord = Atomic<UInt8>(0)
@@ -60,12 +60,12 @@ final class ConnectionCore {
 
     @exclusivity(unchecked) var writeQueue = WriteQueue()
     /// Reads waiting for data; the payload is the largest chunk wanted.
-    var pendingReads = WaitQueue<Int, [UInt8]>()
+    @exclusivity(unchecked) var pendingReads = WaitQueue<Int, [UInt8]>()
     /// Writes waiting for room in the queue (backpressure); their bytes are not accepted yet.
-    var pendingWrites = WaitQueue<[UInt8], Void>()
-    var shutdownWaiters: [Completion<Void>] = []
-    var closeWaiters: [Completion<Void>] = []
-    var closeTimer: ScheduledTask?
+    @exclusivity(unchecked) var pendingWrites = WaitQueue<[UInt8], Void>()
+    @exclusivity(unchecked) var shutdownWaiters: [Completion<Void>] = []
+    @exclusivity(unchecked) var closeWaiters: [Completion<Void>] = []
+    @exclusivity(unchecked) var closeTimer: ScheduledTask?
 
     /// Above this many queued bytes, writers wait; they resume below `lowWater`.
     let highWater: Int

@@ -27,6 +27,13 @@ public struct Deadline: Sendable, Hashable, Comparable {
         lhs.uptimeNanoseconds < rhs.uptimeNanoseconds
     }
 
+    /// Nanoseconds left until the deadline (zero when passed), without `Duration`'s 128-bit
+    /// arithmetic (the loop asks at every iteration with a timer).
+    var remainingNanoseconds: UInt64 {
+        let now = cinet_monotonic_ns()
+        return uptimeNanoseconds > now ? uptimeNanoseconds - now : 0
+    }
+
     /// Time left until the deadline (zero when passed).
     public var remaining: Duration {
         let now = cinet_monotonic_ns()

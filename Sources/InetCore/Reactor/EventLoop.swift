@@ -33,17 +33,18 @@ public final class EventLoop: @unchecked Sendable {
     /// it is 0. Written under the lock; a stale 0 is harmless (a submitter from another thread
     /// also writes the eventfd, so the loop wakes and looks again).
     private let queuedTasks = Atomic<Int>(0)
-    private var timers = Heap<TimerEntry>()
-    private var insertsSinceCompaction = 0
+    // Loop-thread state below is `@exclusivity(unchecked)`: only the loop thread touches it.
+    @exclusivity(unchecked) private var timers = Heap<TimerEntry>()
+    @exclusivity(unchecked) private var insertsSinceCompaction = 0
     /// The other half of the task queue's double buffer (see `runTasks`); loop thread only.
-    private var spareTasks = Deque<LoopWork>()
-    private var spareJobs = Deque<UnownedJob>()
+    @exclusivity(unchecked) private var spareTasks = Deque<LoopWork>()
+    @exclusivity(unchecked) private var spareJobs = Deque<UnownedJob>()
     /// Closures and jobs handed to the loop so far (tests observe that a fast path hands none).
     package var submissionCount: Int { incoming.withLock { $0.submitted } }
-    private var timerSequence: UInt64 = 0
+    @exclusivity(unchecked) private var timerSequence: UInt64 = 0
     // Unchecked exclusivity: read once per event (the registrant is copied out before it runs).
     @exclusivity(unchecked) private var slots: [Slot] = []
-    private var runState = RunState.running
+    @exclusivity(unchecked) private var runState = RunState.running
     private var thread: pthread_t?
     private let started = ConditionLock()
     private var hasStarted = false
@@ -259,7 +260,7 @@ public final class EventLoop: @unchecked Sendable {
     private func nextTimeoutMilliseconds() -> Int32 {
         while let first = timers.min, first.task.body == nil { _ = timers.removeMin() }
         guard let first = timers.min else { return -1 }
-        let remaining = first.task.deadline.remaining.nanoseconds
+        let remaining = Int64(clamping: first.task.deadline.remainingNanoseconds)
         // Round up so a timer never fires early; cap to keep Int32 happy.
         return Int32(clamping: min((remaining + 999_999) / 1_000_000, 86_400_000))
     }
@@ -280,8 +281,8 @@ public final class EventLoop: @unchecked Sendable {
             for index in slots.indices {
                 if let registrant = slots[index].registrant { registrant.loopShuttingDown() }
             }
-            for operation in Array(operations.values) { operation.abort(shutdown) }
-            operations = [:]
+            for operation in operations { operation.abort(shutdown) }  // a copy: aborting untracks
+            operations = []
             var (pending, jobs) = incoming.withLock { state -> (Deque<LoopWork>, Deque<UnownedJob>) in
                 state.accepting = false
                 defer {
@@ -302,16 +303,27 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Connect operations in progress on this loop, failed if it shuts down before they end.
-    private var operations: [ObjectIdentifier: ConnectOperation] = [:]
+    /// An array, not a dictionary (no hashing per connect): each operation keeps its index.
+    @exclusivity(unchecked) private var operations: [ConnectOperation] = []
 
     func track(_ operation: ConnectOperation) throws(InetError) {
         assertInLoop()
         guard runState == .running else { throw InetError(.eventLoopShutdown, "the event loop was shut down") }
-        operations[ObjectIdentifier(operation)] = operation
+        operation.trackIndex = operations.count
+        operations.append(operation)
     }
 
+    /// Idempotent; swap-removes (order does not matter).
     func untrack(_ operation: ConnectOperation) {
-        operations[ObjectIdentifier(operation)] = nil
+        let index = operation.trackIndex
+        guard index >= 0 else { return }
+        assert(operations[index] === operation, "a tracked operation's index is its slot")
+        let last = operations.removeLast()
+        if index < operations.count {
+            operations[index] = last
+            last.trackIndex = index
+        }
+        operation.trackIndex = -1
     }
 
     /// Waits for the loop thread to end (after `requestShutdown`).

@@ -1,8 +1,8 @@
 /// A timer's work, confined to its loop. Cancelling marks it; the heap drops it when it comes up.
 final class ScheduledTask {
     let deadline: Deadline
-    var sequence: UInt64 = 0  // set when inserted into the heap
-    var body: (() -> Void)?
+    @exclusivity(unchecked) var sequence: UInt64 = 0  // set when inserted into the heap
+    @exclusivity(unchecked) var body: (() -> Void)?
 
     init(deadline: Deadline, body: @escaping () -> Void) {
         self.deadline = deadline

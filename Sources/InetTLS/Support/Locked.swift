@@ -7,7 +7,7 @@ import Glibc
 /// sanitizer runs meaningful at the same cost when uncontended.
 package final class Locked<Value>: @unchecked Sendable {  // safe: `value` is only touched with `mutex` held
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private var value: Value
+    @exclusivity(unchecked) private var value: Value  // the mutex is the exclusivity
 
     /// A lock around `value`.
     package init(_ value: Value) {
