@@ -10,6 +10,8 @@ let strict: [SwiftSetting] = [
 let package = Package(
     name: "Inet",
     products: [
+        // `import Inet`: the three modules below in one (most apps want this one).
+        .library(name: "Inet", targets: ["Inet"]),
         .library(name: "InetCore", targets: ["InetCore"]),
         .library(name: "InetTLS", targets: ["InetTLS"]),
         .library(name: "InetEvents", targets: ["InetEvents"]),
@@ -43,6 +45,8 @@ let package = Package(
             dependencies: ["InetCore", "CInetLinux", .product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: strict
         ),
+        // The umbrella: re-exports InetCore, InetTLS and InetEvents (no code of its own).
+        .target(name: "Inet", dependencies: ["InetCore", "InetTLS", "InetEvents"], swiftSettings: strict),
         .executableTarget(
             name: "inetcat",
             dependencies: [
@@ -65,7 +69,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InetEventsTests",
-            dependencies: ["InetEvents", "InetCore", "InetTLS", "InetTestSupport"],
+            dependencies: ["Inet", "InetEvents", "InetCore", "InetTLS", "InetTestSupport"],
             swiftSettings: strict
         ),
         // Load, faults, hostile input and security checks (issue 6).

@@ -33,7 +33,10 @@ public struct Connector: Sendable {
     public var defaultPort: Int?
     /// RFC 8305 connection attempt delay: how long an attempt runs before the next one starts.
     public var happyEyeballsDelay: Duration
-    /// The default timeout of reads and writes on connections this connector makes.
+    /// The default timeout of reads and writes on connections this connector makes: none
+    /// (`.none`) unless asked, as accepted connections — an idle connection waits for data; cancel
+    /// the task or pass a per-call timeout to stop. ``init(legacyHost:port:protocol:timeoutSeconds:options:localAddress:localPort:)``
+    /// (the `Inet.*` functions) uses `.sameAsConnect`: the original applied `nTimeout` to each operation.
     public var ioTimeout: IOTimeout
     /// Queued-but-unsent bytes above which writers wait (they resume below half of it).
     public var writeBufferLimit: Int
@@ -66,7 +69,7 @@ public struct Connector: Sendable {
         self.localPort = localPort
         self.defaultPort = nil
         self.happyEyeballsDelay = .milliseconds(250)
-        self.ioTimeout = .sameAsConnect
+        self.ioTimeout = .none
         self.writeBufferLimit = 1 << 20
         self.resolver = SystemResolver()
         self.credentials = nil
@@ -74,12 +77,15 @@ public struct Connector: Sendable {
         self.group = nil
     }
 
-    /// A connector from legacy arguments: `timeoutSeconds` as `nTimeout`, `options` as `dwOptions`.
+    /// A connector from legacy arguments: `timeoutSeconds` as `nTimeout` — for the connect and,
+    /// as the original applied it, for each read and write (`ioTimeout` `.sameAsConnect`) —
+    /// and `options` as `dwOptions`.
     public init(legacyHost host: String, port: UInt32, protocol: InetProtocol, timeoutSeconds: UInt32,
                 options: UInt32, localAddress: String?, localPort: UInt32) {
         self.init(
             host: host, port: Int(port), protocol: `protocol`, timeout: .seconds(Int64(timeoutSeconds)),
             options: InetOptions(rawValue: options), localAddress: localAddress, localPort: Int(localPort))
+        self.ioTimeout = .sameAsConnect
     }
 
     /// Connects, suspending until connected or failed.

@@ -61,4 +61,36 @@ import Testing
         try await server.write("after")
         #expect(try await client.read() == Array("after".utf8))
     }
+    /// The Swift API's connections have no read/write timeout unless asked (as accepted ones):
+    /// an idle read outlives the connect timeout and ends only by data, close or cancellation.
+    /// The legacy initialiser keeps `nTimeout` for each operation.
+    @Test func noIOTimeoutUnlessAsked() async throws {
+        let listener = try Listener(address: "127.0.0.1", port: 0)
+        let port = Int(listener.localAddress.port)
+        let client = try await Connector(host: "127.0.0.1", port: port, timeout: .milliseconds(100)).connect()
+        let server = try await listener.accept()
+        #expect(client.ioTimeout == nil)
+        #expect(server.ioTimeout == nil)
+        let ended = Locked(false)
+        let reader = Task {
+            defer { ended.withLock { $0 = true } }
+            return try await client.read()
+        }
+        // An observation window, not a synchronisation: three connect timeouts later the read
+        // still waits (with `.sameAsConnect` it failed with timedOut 100 ms in).
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!ended.withLock { $0 })
+        try await server.write("eventually")
+        #expect(try await reader.value == Array("eventually".utf8))
+        var connector = Connector(legacyHost: "127.0.0.1", port: UInt32(port), protocol: .tcp, timeoutSeconds: 7,
+                                  options: 0, localAddress: nil, localPort: 0)
+        #expect(connector.ioTimeout == .sameAsConnect)
+        connector.ioTimeout = .after(.seconds(1))
+        let timed = try await connector.connect()
+        #expect(timed.ioTimeout == .seconds(1))
+        try await timed.close()
+        try await client.close()
+        try await server.close()
+        await listener.close()
+    }
 }
