@@ -20,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Thin C shims over what Glibc does not export cleanly to Swift. No logic.
@@ -37,6 +38,7 @@ let package = Package(
                 "CInetLinux", "InetTLS",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -82,7 +84,9 @@ let package = Package(
         .testTarget(
             name: "InetCoreTests",
             // inetcat is a dependency so the binary the tests run is always built first.
-            dependencies: ["InetCore", "CInetLinux", "inetcat", "InetTestSupport"],
+            dependencies: [
+                "InetCore", "CInetLinux", "inetcat", "InetTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
     ]

@@ -1,6 +1,7 @@
 import CInetLinux
 import Glibc
 import InetTLS
+import Logging
 
 /// One connect in progress on a loop: resolves (off the loop), runs the connect state machine
 /// (`HappyEyeballs`: attempts, then the TLS handshake), enforces the overall deadline, and
@@ -72,6 +73,7 @@ final class ConnectOperation {
             // against the local bind).
             resolution = .literal
             attempts = [Attempt(address: literal)]
+            plan.logger?.debug("connecting to an IP literal", metadata: metadata())
             return apply(machine.resolved(count: 1))
         }
         let transfer = UnsafeTransfer(self)
@@ -95,6 +97,14 @@ final class ConnectOperation {
     }
 
     private func resolutionFinished(_ result: Result<[SocketAddress], InetError>) {
+        if let logger = plan.logger {
+            switch result {
+            case .success(let list):
+                logger.debug("resolved", metadata: metadata(["inet.addresses": .array(list.map { .string($0.ipAddress) })]))
+            case .failure(let error):
+                logger.debug("resolution failed", metadata: metadata(["inet.error": .string(error.description)]))
+            }
+        }
         switch result {
         case .success(let list):
             resolved(list.map { var a = $0; a.port = plan.port; return a })
@@ -157,14 +167,34 @@ final class ConnectOperation {
         case .startHandshake(let index): startHandshake(index)
         case .succeed(let index):
             guard let core = takeCore(index) else { return assertionFailure("succeeded without a socket") }
+            if let logger = plan.logger {
+                core.logger = logger
+                logger.debug("connected", metadata: metadata(attempt: index))
+            }
             finish(.success(Connection(core: core, host: plan.host, ioTimeout: plan.ioTimeout)))
-        case .fail(let reason): finish(.failure(error(for: reason)))
+        case .fail(let reason):
+            let error = error(for: reason)
+            plan.logger?.debug("connect failed", metadata: metadata(["inet.error": .string(error.description)]))
+            finish(.failure(error))
         }
+    }
+
+    /// Log metadata: the host and port, an attempt's address, and `extra`.
+    private func metadata(attempt index: Int? = nil, _ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+        var metadata = extra
+        metadata["inet.host"] = .string(plan.host)
+        metadata["inet.port"] = .stringConvertible(plan.port)
+        if let index {
+            metadata["inet.attempt"] = .stringConvertible(index + 1)
+            metadata["inet.address"] = .string(attempts[index].address.ipAddress)
+        }
+        return metadata
     }
 
     private func startAttempt(_ index: Int) {
         let address = attempts[index].address
         attempts[index].started = true
+        plan.logger?.debug("attempt started", metadata: metadata(attempt: index))
         do throws(InetError) {
             let descriptor = try openSocket(for: address)
             let immediately = try descriptor.startConnect(to: address)
@@ -180,6 +210,7 @@ final class ConnectOperation {
         } catch {
             lastError = error
             attempts[index].failure = error.code
+            plan.logger?.debug("attempt failed", metadata: metadata(attempt: index, ["inet.error": .string(error.description)]))
             apply(machine.attemptFailed(index))
         }
     }
@@ -234,11 +265,13 @@ final class ConnectOperation {
     func attemptEnded(_ index: Int, _ result: AttemptResult) {
         switch result {
         case .connected:
+            plan.logger?.debug("attempt connected", metadata: metadata(attempt: index))
             apply(machine.attemptSucceeded(index))
         case .failed(errno: let value):
             attempts[index].core = nil
             attempts[index].failure = InetErrorCode(errno: value)
             lastError = InetError.system("connect to \(attempts[index].address)", errno: value, host: plan.host)
+            plan.logger?.debug("attempt failed", metadata: metadata(attempt: index, ["inet.error": .string(lastError?.description ?? "")]))
             apply(machine.attemptFailed(index))
         }
     }
@@ -252,6 +285,21 @@ final class ConnectOperation {
     /// The winner's TLS handshake ended (from its `ConnectionCore`, once).
     func handshakeEnded(_ result: Result<ConnectionCore, InetError>) {
         if case .failure(let error) = result { lastError = error }
+        if let logger = plan.logger {
+            switch result {
+            case .success(let core):
+                if let engine = core.tls {
+                    let info = TLSInfo(engine)
+                    logger.debug("TLS established", metadata: metadata([
+                        "inet.tls.version": .string(info.version), "inet.tls.cipher": .string(info.cipher),
+                        "inet.tls.verified": .stringConvertible(info.peerVerified), "inet.tls.resumed": .stringConvertible(info.resumed),
+                        "inet.tls.alpn": .string(info.applicationProtocol ?? "none"),
+                    ]))
+                }
+            case .failure(let error):
+                logger.debug("TLS handshake failed", metadata: metadata(["inet.error": .string(error.description)]))
+            }
+        }
         apply(machine.handshakeEnded(succeeded: (try? result.get()) != nil))
     }
 

@@ -1,4 +1,5 @@
 import InetTLS
+import Logging
 
 /// A connector's fields, validated and normalised. Made before any socket exists, so every bad
 /// input fails with its own error and nothing to clean up.
@@ -19,6 +20,8 @@ final class ConnectPlan: @unchecked Sendable {
     /// The shared TLS context of a `.secure` connect (credentials already loaded and checked).
     let tlsContext: TLSContext?
     let loop: EventLoop
+    /// The connector's logger when it logs at debug level; nil (nothing done) otherwise.
+    let logger: Logger?
     /// The running operation (loop thread only), for cancellation.
     var operation: ConnectOperation?
 
@@ -127,6 +130,7 @@ final class ConnectPlan: @unchecked Sendable {
             loop = group.next()
         }
         timeout = c.timeout
+        logger = InetLog.active(c.logger)
     }
 }
 

@@ -1,4 +1,5 @@
 public import InetTLS
+public import Logging
 
 /// Opens TCP or UDP connections: `InetConnectEx` / `InetAsyncConnectEx` as a Swift value.
 ///
@@ -44,6 +45,9 @@ public struct Connector: Sendable {
     public var resolver: any Resolver
     /// The group whose next loop owns the connection (default: ``EventLoopGroup/shared``).
     public var group: EventLoopGroup?
+    /// Where the connect and the connection log (swift-log): resolution, attempts, TLS, why it
+    /// closed, at debug level (see ``InetLog``). Default `nil`: nothing logged, nothing paid.
+    public var logger: Logger?
 
     /// The read/write timeout of new connections.
     public enum IOTimeout: Sendable, Equatable {
@@ -75,6 +79,7 @@ public struct Connector: Sendable {
         self.credentials = nil
         self.tlsContext = nil
         self.group = nil
+        self.logger = nil
     }
 
     /// A connector from legacy arguments: `timeoutSeconds` as `nTimeout` — for the connect and,

@@ -103,6 +103,13 @@ extension ConnectionCore {
     /// `tellOwner` is false (the owner itself is closing the socket).
     func closeNow(_ error: InetError?, tellOwner: Bool = true) {
         guard let ending = state.close(error, readable: readable, secure: tls != nil, tellOwner: tellOwner) else { return }
+        if let logger {
+            let reason = error?.description ?? (peerEndRecord.load(ordering: .relaxed) != 0 ? "closed after the peer's end" : "closed locally")
+            logger.debug("connection closed", metadata: [
+                "inet.host": .string(host ?? ""), "inet.address": .string(knownRemoteAddress?.ipAddress ?? ""),
+                "inet.reason": .string(reason),
+            ])
+        }
         readable = false
         writable = false
         if let token { loop.deregister(token, descriptorClosing: closeOnExec) }

@@ -2,6 +2,7 @@ import CInetLinux
 import DequeModule
 import Glibc
 import InetTLS
+import Logging
 import Synchronization
 
 /// The loop-side state of one socket (TCP stream or connected UDP).
@@ -59,6 +60,8 @@ final class ConnectionCore {
     @exclusivity(unchecked) var eventSink: ConnectionEventSink?
 
     @exclusivity(unchecked) var writeQueue = WriteQueue()
+    /// Set only when the connector's logger logs at debug level (then: why it closed).
+    @exclusivity(unchecked) var logger: Logger?
     /// Reads waiting for data; the payload is the largest chunk wanted.
     @exclusivity(unchecked) var pendingReads = WaitQueue<Int, [UInt8]>()
     /// Writes waiting for room in the queue (backpressure); their bytes are not accepted yet.

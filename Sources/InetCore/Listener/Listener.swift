@@ -1,5 +1,6 @@
 import Glibc
 public import InetTLS
+public import Logging
 import Synchronization
 
 /// A bound socket that accepts TCP connections or exchanges UDP datagrams
@@ -39,11 +40,13 @@ public final class Listener: Sendable {
     ///   - reuseAddress: `SO_REUSEADDR` (TCP), so a restarted server binds while connections of
     ///     its last run are in TIME_WAIT. On by default; the legacy `Inet.listenEx` sets it only
     ///     with `INET_OPTION_REUSEADDRESS`, as the original did.
+    ///   - logger: warnings for accept errors (`EMFILE`) and refused TLS handshakes; at debug
+    ///     level each accepted client and why its connection closed (see ``InetLog``).
     public init(
         address: String? = nil, port: Int, protocol proto: InetProtocol = .tcp, backlog: Int = 0,
         options: InetOptions = .default, ioTimeout: Duration? = nil, tls: TLSConfiguration? = nil,
         tlsContext callerContext: TLSContext? = nil, handshakeTimeout: Duration = .seconds(20), group: EventLoopGroup? = nil,
-        reuseAddress: Bool = true
+        reuseAddress: Bool = true, logger: Logger? = nil
     ) throws(InetError) {
         guard (0...65535).contains(port) else { throw InetError(.invalidPort, "port must be 0…65535; got \(port)") }
         guard backlog >= 0 else { throw InetError(.invalidParameter, "backlog must be 0 or more; got \(backlog)") }
@@ -98,7 +101,7 @@ public final class Listener: Sendable {
         case .tcp:
             let core = ListenerCore(
                 loop: loop, group: group, descriptor: descriptor, options: options, ioTimeout: ioTimeout,
-                writeBufferLimit: 1 << 20, tlsContext: tlsContext, handshakeTimeout: handshakeTimeout)
+                writeBufferLimit: 1 << 20, tlsContext: tlsContext, handshakeTimeout: handshakeTimeout, logger: logger)
             kind = .stream(UnsafeTransfer(core))
         case .udp:
             kind = .datagram(UnsafeTransfer(DatagramCore(loop: loop, descriptor: descriptor)))

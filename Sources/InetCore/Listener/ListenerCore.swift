@@ -1,6 +1,7 @@
 import CInetLinux
 import DequeModule
 import Glibc
+import Logging
 import InetTLS
 
 /// The loop-side state of a listening TCP socket. Accepts only while someone waits for a
@@ -36,8 +37,16 @@ final class ListenerCore {
     /// Clients closed at once because the process was out of descriptors (see `reserve`).
     private(set) var refusedUnderOverload = 0
 
+    /// The listener's logger when it logs warnings (accept errors, refused handshakes); nil otherwise.
+    let logger: Logger?
+    /// The same when it logs at debug level (accepted clients; why their connections closed).
+    let debugLogger: Logger?
+
     init(loop: EventLoop, group: EventLoopGroup, descriptor: consuming SocketDescriptor, options: InetOptions,
-         ioTimeout: Duration?, writeBufferLimit: Int, tlsContext: TLSContext?, handshakeTimeout: Duration) {
+         ioTimeout: Duration?, writeBufferLimit: Int, tlsContext: TLSContext?, handshakeTimeout: Duration,
+         logger: Logger? = nil) {
+        self.logger = InetLog.active(logger, at: .warning)
+        self.debugLogger = InetLog.active(logger, at: .debug)
         self.serverTLS = tlsContext.map { Locked($0) }
         self.handshakeTimeout = handshakeTimeout
         self.loop = loop
@@ -115,8 +124,10 @@ final class ListenerCore {
                     reported.message += refused > 0
                         ? "; \(refused) waiting client(s) closed at once (\(refusedUnderOverload) so far)"
                         : ""
+                    logger?.warning("accept failed", metadata: ["inet.error": .string(reported.description)])
                     return .failed(reported)
                 default:
+                    logger?.warning("accept failed", metadata: ["inet.error": .string(error.description)])
                     return .failed(error)
                 }
             }
@@ -188,6 +199,9 @@ final class ListenerCore {
     /// A TLS handshake ended: hand the connection to a waiter or keep it ready; drop failures.
     private func handshakeEnded(_ result: Result<Connection, InetError>) {
         handshakesInFlight -= 1
+        if case .failure(let error) = result {
+            logger?.warning("refused a client's TLS handshake", metadata: ["inet.error": .string(error.description)])
+        }
         if case .success(let connection) = result, descriptor != nil {
             if let acceptHandler {
                 // The handshake ran on the connection's loop but ends here, on the listener's:
@@ -214,6 +228,7 @@ final class ListenerCore {
         let target = group.next()
         let (ioTimeout, limit, tlsContext, handshakeTimeout) = (self.ioTimeout, writeBufferLimit, self.tlsContext, self.handshakeTimeout)
         let closeOnExec = options.contains(.noInherit)
+        let debugLogger = self.debugLogger
         let fd = descriptor.release()  // ownership moves to the task below
         let submitted = target.execute {
             let owned = SocketDescriptor(taking: fd)
@@ -223,6 +238,10 @@ final class ListenerCore {
             core.readable = true  // an accepted socket may already hold the client's first bytes
             core.writable = true
             core.closeOnExec = closeOnExec
+            if let debugLogger {
+                core.logger = debugLogger
+                debugLogger.debug("accepted", metadata: ["inet.address": .string(core.remoteAddress?.description ?? "")])
+            }
             do throws(InetError) {
                 try core.register()
                 guard let tlsContext else {

@@ -1,4 +1,5 @@
 import Glibc
+public import Logging
 import Synchronization
 
 /// A set of event loops, one thread each (default: one per core), that share the work.
@@ -7,9 +8,12 @@ public final class EventLoopGroup: Sendable {
     public let loops: [EventLoop]
     private let nextIndex = Atomic<Int>(0)
     private let isShutDown = Atomic<Bool>(false)
+    /// Where the group logs its start and shutdown (debug level; default `nil`: nowhere).
+    public let logger: Logger?
 
     /// Starts `loopCount` loops (default: one per online core).
-    public init(loopCount: Int = EventLoopGroup.coreCount) throws(InetError) {
+    public init(loopCount: Int = EventLoopGroup.coreCount, logger: Logger? = nil) throws(InetError) {
+        self.logger = logger
         guard loopCount >= 1 else {
             throw InetError(.invalidParameter, "an event loop group needs at least 1 loop, got \(loopCount)")
         }
@@ -24,10 +28,12 @@ public final class EventLoopGroup: Sendable {
                 // No thread for this loop: stop the ones that run, then report it.
                 for running in started { running.requestShutdown() }
                 for running in started { running.join() }
+                logger?.warning("event loop group failed to start", metadata: ["inet.error": .string(error.description)])
                 throw error
             }
         }
         self.loops = loops
+        logger?.debug("event loop group started", metadata: ["inet.loops": .stringConvertible(loopCount)])
     }
 
     /// The number of online cores.
@@ -80,5 +86,6 @@ public final class EventLoopGroup: Sendable {
         guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
         for loop in loops { loop.requestShutdown() }
         for loop in loops { loop.join() }
+        logger?.debug("event loop group shut down", metadata: ["inet.loops": .stringConvertible(loops.count)])
     }
 }
