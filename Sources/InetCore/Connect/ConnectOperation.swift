@@ -29,6 +29,11 @@ final class ConnectOperation {
     @exclusivity(unchecked) private var applying = false
     /// Its slot in the loop's list of operations in progress (-1: not tracked).
     @exclusivity(unchecked) var trackIndex = -1
+    /// Metrics (nil unless a backend was bootstrapped), when the connect began, and when the
+    /// winner's handshake began.
+    @exclusivity(unchecked) private var metrics: InetMetrics?
+    @exclusivity(unchecked) private var beganAt = Deadline(uptimeNanoseconds: 0)
+    @exclusivity(unchecked) private var handshakeBeganAt = Deadline(uptimeNanoseconds: 0)
 
     /// An operation that has not begun (`start` begins one on its loop; tests of the state
     /// machines that hold an operation make one and never begin it).
@@ -59,6 +64,10 @@ final class ConnectOperation {
     /// Runs first on the loop (queued by `start`).
     func begin() {
         plan.operation = self
+        if let metrics = InetMetrics.current {
+            self.metrics = metrics
+            beganAt = .now()
+        }
         do {
             try plan.loop.track(self)
         } catch {
@@ -171,10 +180,16 @@ final class ConnectOperation {
                 core.logger = logger
                 logger.debug("connected", metadata: metadata(attempt: index))
             }
+            if let metrics {
+                metrics.clientOpened.increment()
+                metrics.connectDuration.recordNanoseconds(Int64(clamping: Deadline.now().uptimeNanoseconds - beganAt.uptimeNanoseconds))
+                core.metrics = .client(metrics)
+            }
             finish(.success(Connection(core: core, host: plan.host, ioTimeout: plan.ioTimeout)))
         case .fail(let reason):
             let error = error(for: reason)
             plan.logger?.debug("connect failed", metadata: metadata(["inet.error": .string(error.description)]))
+            metrics?.connectFailed(error.code)
             finish(.failure(error))
         }
     }
@@ -285,6 +300,10 @@ final class ConnectOperation {
     /// The winner's TLS handshake ended (from its `ConnectionCore`, once).
     func handshakeEnded(_ result: Result<ConnectionCore, InetError>) {
         if case .failure(let error) = result { lastError = error }
+        if let metrics, case .success = result {
+            metrics.handshakeDuration.recordNanoseconds(
+                Int64(clamping: Deadline.now().uptimeNanoseconds - handshakeBeganAt.uptimeNanoseconds))
+        }
         if let logger = plan.logger {
             switch result {
             case .success(let core):
@@ -313,6 +332,7 @@ final class ConnectOperation {
                 if let session = TLSSessionCache.session(for: key) { engine.offer(session) }
                 core.sessionKey = key
             }
+            if metrics != nil { handshakeBeganAt = .now() }
             core.startHandshake(engine, owner: .connect(self))
         } catch {
             // The handshake never began: the socket closes without telling us; the machine hears

@@ -103,6 +103,8 @@ extension ConnectionCore {
     /// `tellOwner` is false (the owner itself is closing the socket).
     func closeNow(_ error: InetError?, tellOwner: Bool = true) {
         guard let ending = state.close(error, readable: readable, secure: tls != nil, tellOwner: tellOwner) else { return }
+        metrics?.closed()
+        metrics = nil
         if let logger {
             let reason = error?.description ?? (peerEndRecord.load(ordering: .relaxed) != 0 ? "closed after the peer's end" : "closed locally")
             logger.debug("connection closed", metadata: [

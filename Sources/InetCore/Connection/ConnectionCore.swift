@@ -62,6 +62,8 @@ final class ConnectionCore {
     @exclusivity(unchecked) var writeQueue = WriteQueue()
     /// Set only when the connector's logger logs at debug level (then: why it closed).
     @exclusivity(unchecked) var logger: Logger?
+    /// Set only when a metrics backend was bootstrapped (then: counted closed).
+    @exclusivity(unchecked) var metrics: ConnectionMetrics?
     /// Reads waiting for data; the payload is the largest chunk wanted.
     @exclusivity(unchecked) var pendingReads = WaitQueue<Int, [UInt8]>()
     /// Writes waiting for room in the queue (backpressure); their bytes are not accepted yet.

@@ -125,9 +125,11 @@ final class ListenerCore {
                         ? "; \(refused) waiting client(s) closed at once (\(refusedUnderOverload) so far)"
                         : ""
                     logger?.warning("accept failed", metadata: ["inet.error": .string(reported.description)])
+                    InetMetrics.current?.acceptFailed(error.code)
                     return .failed(reported)
                 default:
                     logger?.warning("accept failed", metadata: ["inet.error": .string(error.description)])
+                    InetMetrics.current?.acceptFailed(error.code)
                     return .failed(error)
                 }
             }
@@ -244,6 +246,11 @@ final class ListenerCore {
             }
             do throws(InetError) {
                 try core.register()
+                if let metrics = InetMetrics.current {  // after register: from here it closes through closeNow
+                    metrics.serverOpened.increment()
+                    metrics.listenerOpen.increment()
+                    core.metrics = .server(metrics)
+                }
                 guard let tlsContext else {
                     return completion.succeed(Connection(core: core, host: core.remoteAddress?.ipAddress ?? "", ioTimeout: ioTimeout))
                 }
