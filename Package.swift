@@ -15,6 +15,9 @@ let package = Package(
         .library(name: "InetCore", targets: ["InetCore"]),
         .library(name: "InetTLS", targets: ["InetTLS"]),
         .library(name: "InetEvents", targets: ["InetEvents"]),
+        // A ServiceLifecycle `Service` for listeners and loop groups (its own module: the core
+        // does not depend on ServiceLifecycle).
+        .library(name: "InetServiceLifecycle", targets: ["InetServiceLifecycle"]),
         .executable(name: "inetcat", targets: ["inetcat"]),
     ],
     dependencies: [
@@ -22,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Thin C shims over what Glibc does not export cleanly to Swift. No logic.
@@ -47,6 +51,14 @@ let package = Package(
         .target(
             name: "InetEvents",
             dependencies: ["InetCore", "CInetLinux", .product(name: "DequeModule", package: "swift-collections")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "InetServiceLifecycle",
+            dependencies: [
+                "InetCore", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         // The umbrella: re-exports InetCore, InetTLS and InetEvents (no code of its own).
@@ -81,6 +93,15 @@ let package = Package(
             name: "ReliabilityTests",
             // inetcat is the load tests' server process (built first, as for InetCoreTests).
             dependencies: ["InetCore", "InetEvents", "InetTLS", "InetTestSupport", "inetcat"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "InetServiceLifecycleTests",
+            dependencies: [
+                "InetServiceLifecycle", "InetCore", "InetTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
