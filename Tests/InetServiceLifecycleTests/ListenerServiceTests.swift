@@ -9,7 +9,7 @@ import Testing
 /// ServiceLifecycle (issue 14): a listener served as a `Service` in a `ServiceGroup` — a real
 /// SIGTERM stops accepting, connections in progress finish within the grace period, the rest
 /// are closed after it, the loop group shuts down last; cancellation closes everything.
-@Suite(.serialized) struct ListenerServiceTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct ListenerServiceTests {
     static let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     /// An echo handler: returns at the client's end.

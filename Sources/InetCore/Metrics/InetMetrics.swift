@@ -48,13 +48,15 @@ final class InetMetrics: Sendable {
 
     // MARK: the process's metrics
 
-    /// What `current` decided: metrics, or none. Boxes are never freed (a reader may hold one).
+    /// What `current` decided: metrics, or none. Boxes are never freed (a reader may hold one):
+    /// `everInstalled` keeps each reachable, so a replaced one is no leak.
     private final class Box: Sendable {
         let metrics: InetMetrics?
         init(_ metrics: InetMetrics?) { self.metrics = metrics }
     }
 
-    private static let installed = Atomic<UInt>(0)  // a retained Box's address; 0: not decided yet
+    private static let installed = Atomic<UInt>(0)  // an `everInstalled` Box's address; 0: not decided yet
+    private static let everInstalled = Mutex<[Box]>([])  // appended to on install only (tests replace)
 
     /// The metrics to record into, or nil when no backend was bootstrapped.
     static var current: InetMetrics? {
@@ -71,7 +73,9 @@ final class InetMetrics: Sendable {
 
     /// Installs a box for `metrics`; unless `replacing`, the first decision stands.
     private static func install(_ metrics: InetMetrics?, replacing: Bool) -> UInt {
-        let box = UInt(bitPattern: Unmanaged.passRetained(Box(metrics)).toOpaque())  // never released
+        let made = Box(metrics)
+        everInstalled.withLock { $0.append(made) }  // kept for good: the atomic holds it unretained
+        let box = UInt(bitPattern: Unmanaged.passUnretained(made).toOpaque())
         if replacing {
             installed.store(box, ordering: .releasing)
             return box

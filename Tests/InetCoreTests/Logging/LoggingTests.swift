@@ -7,7 +7,7 @@ import Testing
 
 /// swift-log (issue 14): what a connector, a connection, a listener and a group log, at which
 /// level — captured by a test handler — and that nothing is logged (or kept) by default.
-@Suite(.serialized) struct LoggingTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct LoggingTests {
     /// Keeps every record it is given.
     struct Capture: LogHandler {
         final class Store: @unchecked Sendable {  // safe: `records` only behind `lock`

@@ -9,7 +9,7 @@ import Testing
 /// swift-metrics (issue 14): connections opened and closed by role, failures by code, connect and
 /// handshake durations, accept errors, the listener's open connections — recorded into
 /// MetricsTestKit's factory; nothing without a backend.
-@Suite(.serialized) struct MetricsTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct MetricsTests {
     /// Runs `body` with Inet recording into a fresh test factory, and nowhere after.
     static func recording(_ body: (TestMetrics) async throws -> Void) async rethrows {
         let metrics = TestMetrics()

@@ -7,7 +7,7 @@ import Testing
 
 /// The rest of the `InetServerStart` family (issue 13): stop-and-wait, suspend/resume, throttle,
 /// lock/unlock, client priorities, the server thread and the client list — against socat clients.
-@Suite(.serialized) struct ServerControlTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct ServerControlTests {
     /// Every callback, in order, with a condition to wait on.
     final class Log: @unchecked Sendable {  // safe: every field is behind `condition`
         struct Entry {

@@ -7,7 +7,7 @@ import Testing
 
 /// `InetServerStart` (issue 13): a server thread, one thread per client, the callback's events,
 /// `InetDisconnect` on client and server handles — against socat clients.
-@Suite(.serialized) struct ServerStartTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct ServerStartTests {
     /// What the callback saw, per client handle.
     final class Log: Sendable {
         let events = Locked<[InetHandle: [UInt32]]>([:])
