@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sys/fsuid.h>
 
 // epoll
 static inline int cinet_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
@@ -85,6 +86,9 @@ static inline ssize_t cinet_sendmsg_iov(int fd, const struct iovec *iov, int cou
     return sendmsg(fd, &msg, MSG_NOSIGNAL);
 }
 static inline int cinet_errno(void) { return errno; }
+// The calling thread's file-system uid (setfsuid(2) is per thread; glibc exports it without a
+// Swift-visible header). Tests use it to check permissions as a non-root user; returns the old one.
+static inline int cinet_thread_setfsuid(unsigned int uid) { return setfsuid(uid); }
 static inline void cinet_set_errno(int value) { errno = value; }
 static inline ssize_t cinet_recv_peek(int fd, void *buf, size_t len) {
     return recv(fd, buf, len, MSG_PEEK | MSG_DONTWAIT);

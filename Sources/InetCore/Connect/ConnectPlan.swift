@@ -56,26 +56,19 @@ final class ConnectPlan: @unchecked Sendable {
             throw InetError(.invalidParameter, "writeBufferLimit must be 1 KiB…1 GiB; got \(c.writeBufferLimit)")
         }
 
-        // Host.
-        let (host, literal) = try HostValidation.validate(c.host)
-        self.host = host
-
-        // Port.
+        // Host (or a Unix domain socket's path) and port.
+        let host: String
+        let literal: SocketAddress?
         let port: Int
-        if c.port == 0 {
-            guard let fallback = c.defaultPort else {
-                throw InetError(.invalidPort, "port 0 means the default port, and this connector has no defaultPort", host: host)
-            }
-            guard (1...65535).contains(fallback) else {
-                throw InetError(.invalidPort, "defaultPort must be 1…65535; got \(fallback)", host: host)
-            }
-            port = fallback
+        if let path = c.unixDomainSocketPath {
+            literal = try SocketAddress(unixDomainSocketPath: path)
+            try Self.checkUnixDomain(c)
+            (host, port) = (path, 0)
         } else {
-            guard (1...65535).contains(c.port) else {
-                throw InetError(.invalidPort, "port must be 1…65535 (or 0 for the default port); got \(c.port)", host: host)
-            }
-            port = c.port
+            (host, literal) = try HostValidation.validate(c.host)
+            port = try Self.port(c, host: host)
         }
+        self.host = host
         self.port = UInt16(port)
         self.literal = literal.map { var a = $0; a.port = UInt16(port); return a }
 
@@ -135,6 +128,40 @@ final class ConnectPlan: @unchecked Sendable {
 }
 
 extension ConnectPlan {
+    /// The port to connect to: the connector's, or its default port for 0.
+    static func port(_ c: Connector, host: String) throws(InetError) -> Int {
+        if c.port == 0 {
+            guard let fallback = c.defaultPort else {
+                throw InetError(.invalidPort, "port 0 means the default port, and this connector has no defaultPort", host: host)
+            }
+            guard (1...65535).contains(fallback) else {
+                throw InetError(.invalidPort, "defaultPort must be 1…65535; got \(fallback)", host: host)
+            }
+            return fallback
+        }
+        guard (1...65535).contains(c.port) else {
+            throw InetError(.invalidPort, "port must be 1…65535 (or 0 for the default port); got \(c.port)", host: host)
+        }
+        return c.port
+    }
+
+    /// What a Unix domain socket connect cannot take (each named in the error).
+    static func checkUnixDomain(_ c: Connector) throws(InetError) {
+        let path = c.unixDomainSocketPath ?? ""
+        func bad(_ why: String) -> InetError {
+            InetError(.invalidOptions, "Unix domain socket \(path): \(why)", host: path)
+        }
+        if c.protocol == .udp { throw bad("only stream sockets are supported; UDP needs host and port") }
+        let ipOnly = c.options.intersection([.noDelay, .keepAlive, .broadcast, .dontRoute, .reservedPort, .preferIPv6])
+        if !ipOnly.isEmpty { throw bad("the options \(ipOnly) apply to IP sockets only") }
+        if c.options.contains(.secure) || c.tlsContext != nil {
+            throw bad("secure is not supported (there is no host name to verify a certificate against)")
+        }
+        if c.localAddress.map({ !$0.isEmpty }) == true || c.localPort != 0 {
+            throw bad("localAddress and localPort apply to IP sockets only")
+        }
+    }
+
     /// A caller's client context, checked against the connector's options and credentials.
     static func check(_ context: TLSContext, options: InetOptions, credentials: SecurityCredentials?,
                       host: String) throws(InetError) -> TLSContext {

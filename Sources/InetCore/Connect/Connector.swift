@@ -11,6 +11,9 @@ public import Logging
 public struct Connector: Sendable {
     /// A name or an IPv4/IPv6 literal (`[::1]` brackets allowed). Not a URL.
     public var host: String
+    /// The path of a Unix domain socket to connect to instead of `host` and `port` (see
+    /// ``init(unixDomainSocketPath:timeout:options:)``).
+    public var unixDomainSocketPath: String?
     /// 1…65535, or 0 for ``defaultPort``.
     public var port: Int
     /// `.tcp` (default) or `.udp`.
@@ -65,6 +68,7 @@ public struct Connector: Sendable {
         options: InetOptions = .default, localAddress: String? = nil, localPort: Int = 0
     ) {
         self.host = host
+        self.unixDomainSocketPath = nil
         self.port = port
         self.protocol = `protocol`
         self.timeout = timeout
@@ -80,6 +84,18 @@ public struct Connector: Sendable {
         self.tlsContext = nil
         self.group = nil
         self.logger = nil
+    }
+
+    /// A connector to the Unix domain socket (`AF_UNIX`, stream) at `path`. Connections from it
+    /// are used as TCP ones, in all three styles (async, blocking, delegates). Not for `.secure`,
+    /// `.udp`, `localAddress`/`localPort`, or the IP options (`.noDelay`, `.keepAlive`,
+    /// `.broadcast`, `.dontRoute`, `.reservedPort`, `.preferIPv6`): each is refused with
+    /// `invalidOptions`. The errors: a path too long (over ``SocketAddress/maxUnixPathLength``
+    /// bytes) `invalidAddress`; no socket file `addressNotAvailable`; no permission
+    /// `permissionDenied`; a socket file nobody listens on (stale) `connectionRefused`.
+    public init(unixDomainSocketPath path: String, timeout: Duration = .seconds(20), options: InetOptions = .default) {
+        self.init(host: path, port: 0, timeout: timeout, options: options)
+        self.unixDomainSocketPath = path
     }
 
     /// A connector from legacy arguments: `timeoutSeconds` as `nTimeout` — for the connect and,

@@ -57,3 +57,23 @@ extension InetError {
         return InetError(code, "\(what): \(reason) (errno \(value))", errno: value, host: host)
     }
 }
+
+extension InetError {
+    /// An error for a failed `connect`/`bind` of a Unix domain socket address: the code and the
+    /// words say what the path's state was (missing, not allowed, stale, busy).
+    static func unixDomain(_ what: String, _ address: SocketAddress, errno value: Int32) -> InetError {
+        let path = address.unixDomainSocketPath ?? ""
+        let (code, why): (InetErrorCode, String)
+        switch value {
+        case ENOENT, ENOTDIR: (code, why) = (.addressNotAvailable, "there is no socket file at \(path)")
+        case EACCES, EPERM: (code, why) = (.permissionDenied, "no permission for \(path) or a directory on its way")
+        case ECONNREFUSED: (code, why) = (.connectionRefused, "nothing listens on \(path) (a stale socket file?)")
+        case EAGAIN: (code, why) = (.connectionRefused, "the listener on \(path) has a full backlog")
+        case EADDRINUSE: (code, why) = (.addressInUse, "\(path) exists already")
+        case EPROTOTYPE: (code, why) = (.connectionRefused, "the socket at \(path) is not a stream socket")
+        default: return .system("\(what) \(address)", errno: value, host: path)
+        }
+        let reason = String(cString: strerror(value))
+        return InetError(code, "\(what) \(address): \(why): \(reason) (errno \(value))", errno: value, host: path)
+    }
+}

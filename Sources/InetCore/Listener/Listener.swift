@@ -42,7 +42,7 @@ public final class Listener: Sendable {
     ///     with `INET_OPTION_REUSEADDRESS`, as the original did.
     ///   - logger: warnings for accept errors (`EMFILE`) and refused TLS handshakes; at debug
     ///     level each accepted client and why its connection closed (see ``InetLog``).
-    public init(
+    public convenience init(
         address: String? = nil, port: Int, protocol proto: InetProtocol = .tcp, backlog: Int = 0,
         options: InetOptions = .default, ioTimeout: Duration? = nil, tls: TLSConfiguration? = nil,
         tlsContext callerContext: TLSContext? = nil, handshakeTimeout: Duration = .seconds(20), group: EventLoopGroup? = nil,
@@ -93,7 +93,58 @@ public final class Listener: Sendable {
         if proto == .tcp {
             try Syscall.listen(descriptor.raw, backlog: backlog == 0 ? SOMAXCONN : Int32(clamping: backlog), "listen on \(bindAddress)")
         }
-        guard let bound = descriptor.localAddress else { throw .system("getsockname", errno: errno) }
+        try self.init(
+            bound: descriptor, loop: loop, group: group, protocol: proto, options: options, ioTimeout: ioTimeout,
+            tlsContext: tlsContext, handshakeTimeout: handshakeTimeout, logger: logger, socketFile: nil)
+    }
+
+    /// A listener on the Unix domain socket (`AF_UNIX`, stream) at `path`; its connections are
+    /// used as TCP ones, in all three styles. The socket file is made by the bind and removed when
+    /// the listener closes (if it is still the same file). A socket file left by a listener that
+    /// is gone (connecting to it is refused) is replaced when `removeStaleSocketFile`; a live
+    /// listener's path fails with `addressInUse`, and so does a path holding another kind of file
+    /// (never removed). Other errors: a path over ``SocketAddress/maxUnixPathLength`` bytes
+    /// `invalidAddress`; a missing directory `addressNotAvailable`; no permission
+    /// `permissionDenied`. Options: `.noInherit` only (the IP options do not apply).
+    /// `permissions`: the socket file's mode bits (e.g. `0o660`), set right after the bind;
+    /// `nil` leaves the umask's.
+    public convenience init(
+        unixDomainSocketPath path: String, backlog: Int = 0, options: InetOptions = .default, ioTimeout: Duration? = nil,
+        permissions: UInt16? = nil, removeStaleSocketFile: Bool = true, group: EventLoopGroup? = nil, logger: Logger? = nil
+    ) throws(InetError) {
+        let address = try SocketAddress(unixDomainSocketPath: path)
+        guard backlog >= 0 else { throw InetError(.invalidParameter, "backlog must be 0 or more; got \(backlog)") }
+        let extra = options.subtracting(.noInherit)
+        guard extra.isEmpty else {
+            throw InetError(.invalidOptions, "invalid options \(options) for the Unix domain socket \(path): only .noInherit applies")
+        }
+        let group = group ?? .shared
+        let descriptor = try SocketDescriptor(family: .unix, protocol: .tcp, closeOnExec: options.contains(.noInherit))
+        let file = try UnixSocketFile.bind(descriptor, address, removeStale: removeStaleSocketFile)
+        do throws(InetError) {
+            if let permissions, chmod(path, mode_t(permissions)) != 0 {
+                throw InetError.system("chmod \(String(permissions, radix: 8)) \(path)", errno: errno, host: path)
+            }
+            try Syscall.listen(descriptor.raw, backlog: backlog == 0 ? SOMAXCONN : Int32(clamping: backlog), "listen on \(address)")
+        } catch {
+            file.remove()
+            throw error
+        }
+        try self.init(
+            bound: descriptor, loop: group.next(), group: group, protocol: .tcp, options: options, ioTimeout: ioTimeout,
+            tlsContext: nil, handshakeTimeout: .seconds(20), logger: logger, socketFile: file)
+    }
+
+    /// The common end of both: a bound (and for TCP, listening) socket handed to its loop.
+    private init(
+        bound descriptor: consuming SocketDescriptor, loop: EventLoop, group: EventLoopGroup, protocol proto: InetProtocol,
+        options: InetOptions, ioTimeout: Duration?, tlsContext: TLSContext?, handshakeTimeout: Duration, logger: Logger?,
+        socketFile: UnixSocketFile?
+    ) throws(InetError) {
+        guard let bound = descriptor.localAddress else {
+            socketFile?.remove()
+            throw .system("getsockname", errno: errno)
+        }
         self.localAddress = bound
         self.eventLoop = loop
         self.protocol = proto
@@ -102,6 +153,7 @@ public final class Listener: Sendable {
             let core = ListenerCore(
                 loop: loop, group: group, descriptor: descriptor, options: options, ioTimeout: ioTimeout,
                 writeBufferLimit: 1 << 20, tlsContext: tlsContext, handshakeTimeout: handshakeTimeout, logger: logger)
+            core.socketFile = socketFile
             kind = .stream(UnsafeTransfer(core))
         case .udp:
             kind = .datagram(UnsafeTransfer(DatagramCore(loop: loop, descriptor: descriptor)))
@@ -113,7 +165,10 @@ public final class Listener: Sendable {
             case .datagram(let core): core.value.register()
             }
         }
-        if !registered { throw InetError(.eventLoopShutdown, "the event loop was shut down") }
+        if !registered {
+            socketFile?.remove()
+            throw InetError(.eventLoopShutdown, "the event loop was shut down")
+        }
     }
 
     deinit { _ = eventLoop.execute(closeTask(nil)) }

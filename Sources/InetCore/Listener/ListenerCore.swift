@@ -41,6 +41,8 @@ final class ListenerCore {
     let logger: Logger?
     /// The same when it logs at debug level (accepted clients; why their connections closed).
     let debugLogger: Logger?
+    /// A Unix domain socket listener's file, removed at close (set before the core reaches the loop).
+    var socketFile: UnixSocketFile?
 
     init(loop: EventLoop, group: EventLoopGroup, descriptor: consuming SocketDescriptor, options: InetOptions,
          ioTimeout: Duration?, writeBufferLimit: Int, tlsContext: TLSContext?, handshakeTimeout: Duration,
@@ -280,6 +282,7 @@ final class ListenerCore {
         reserve = -1
         if let token { loop.deregister(token) }
         token = nil
+        if descriptor != nil { socketFile?.remove() }  // once: the first close
         descriptor = nil
         acceptHandler = nil
         pending.failAll(error ?? InetError(.connectionClosed, "listener closed"))

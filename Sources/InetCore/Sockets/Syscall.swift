@@ -222,6 +222,7 @@ enum Syscall {
             // An interrupted connect goes on in the background (connect(2)): wait for it as for
             // one in progress.
             if e == EINPROGRESS || e == EINTR { return false }
+            if address.family == .unix { throw InetError.unixDomain("connect to", address, errno: e) }
             throw InetError.system("connect to \(address)", errno: e)
         }
     }
@@ -232,6 +233,7 @@ enum Syscall {
             throw InetError.system("bind to \(address)", errno: e)
         }
         guard address.withSockAddr({ Glibc.bind(fd, $0, $1) }) == 0 else {
+            if address.family == .unix { throw InetError.unixDomain("bind to", address, errno: cinet_errno()) }
             throw InetError.system("bind to \(address)", errno: cinet_errno())
         }
     }
@@ -290,6 +292,19 @@ enum Syscall {
     static func close(_ fd: Int32) {
         if cinet_faults_active() != 0 { _ = SyscallScript.fault(.close, fd) }
         _ = Glibc.close(fd)
+    }
+
+    /// `unlink(2)` of a path (a Unix domain socket's file).
+    static func unlink(_ path: String, _ what: @autoclosure () -> String) throws(InetError) {
+        guard Glibc.unlink(path) == 0 else { throw InetError.system(what(), errno: cinet_errno(), host: path) }
+    }
+
+    /// What `lstat(2)` says of `path`: its device, inode and whether it is a socket; nil when
+    /// there is nothing there (or it cannot be read).
+    static func fileIdentity(_ path: String) -> (device: UInt64, inode: UInt64, isSocket: Bool)? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return (UInt64(info.st_dev), UInt64(info.st_ino), (info.st_mode & S_IFMT) == S_IFSOCK)
     }
 }
 
