@@ -3,7 +3,7 @@ package import InetCore
 
 /// A resolver that blocks until released, to show that a stalled lookup holds up nothing else.
 /// (A fake on purpose: no real DNS server can be made to stall on cue here.)
-package final class StallingResolver: Resolver, @unchecked Sendable {  // safe: every access holds `condition`
+package final class StallingResolver: BlockingResolver, @unchecked Sendable {  // safe: every access holds `condition`
     private let condition = ConditionLock()
     private var called = false
     private var released = false

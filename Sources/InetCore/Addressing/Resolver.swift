@@ -1,15 +1,48 @@
 import CInetLinux
 import Glibc
 
-/// Turns a host name into socket addresses. Implementations may block: Inet calls them on its
-/// resolver threads, never on an event loop.
+/// Turns a host name into socket addresses.
+///
+/// Implement the `async` requirement for a resolver that awaits (a DNS client, a service
+/// registry): a connect calls it from a task of its own and cancels that task when the connect
+/// ends first (its timeout, or the caller's cancellation), so a resolver should stop at
+/// cancellation. A resolver whose lookup blocks the thread implements ``BlockingResolver``
+/// instead, and runs on Inet's resolver threads.
 public protocol Resolver: Sendable {
     /// The addresses of `host` for `port`, in the resolver's order (Inet reorders by family).
+    func resolve(host: String, port: UInt16, protocol: InetProtocol) async throws(InetError) -> [SocketAddress]
+}
+
+/// A resolver whose lookup blocks the calling thread (`getaddrinfo`, a file). Inet calls the
+/// blocking form on its resolver threads, never on an event loop; the `async` form it gets for
+/// free runs the blocking one there too.
+public protocol BlockingResolver: Resolver {
+    /// The addresses of `host` for `port`, blocking until known.
     func resolve(host: String, port: UInt16, protocol: InetProtocol) throws(InetError) -> [SocketAddress]
 }
 
+extension BlockingResolver {
+    /// Runs the blocking lookup on one of Inet's resolver threads and awaits it.
+    public func resolve(host: String, port: UInt16, protocol proto: InetProtocol) async throws(InetError) -> [SocketAddress] {
+        let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<[SocketAddress], InetError>, Never>) in
+            do throws(InetError) {
+                try BlockingPool.shared.submit {
+                    do throws(InetError) {
+                        continuation.resume(returning: .success(try self.resolve(host: host, port: port, protocol: proto)))
+                    } catch {
+                        continuation.resume(returning: .failure(error))
+                    }
+                }
+            } catch {
+                continuation.resume(returning: .failure(error))
+            }
+        }
+        return try result.get()
+    }
+}
+
 /// The system resolver: `getaddrinfo` (honours `/etc/hosts`, `nsswitch.conf`, DNS).
-public struct SystemResolver: Resolver {
+public struct SystemResolver: BlockingResolver {
     /// A system resolver.
     public init() {}
 

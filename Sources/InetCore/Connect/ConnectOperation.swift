@@ -23,6 +23,8 @@ final class ConnectOperation {
     @exclusivity(unchecked) private var resolution = ResolutionOutcome.pending
     @exclusivity(unchecked) private var staggerTimer: ScheduledTask?
     @exclusivity(unchecked) private var deadlineTimer: ScheduledTask?
+    /// An async resolver's lookup, while it runs (cancelled when the connect ends first).
+    @exclusivity(unchecked) private var resolverTask: Task<Void, Never>?
     /// Actions the machine produced while earlier ones were still being performed (an attempt
     /// that fails or connects at once feeds the machine again): performed in order, after them.
     @exclusivity(unchecked) private var queuedActions = HappyEyeballs.Actions()
@@ -87,11 +89,24 @@ final class ConnectOperation {
         }
         let transfer = UnsafeTransfer(self)
         let (host, port, proto, resolver, loop) = (plan.host, plan.port, plan.proto, plan.resolver, plan.loop)
+        guard let blocking = resolver as? any BlockingResolver else {
+            // An async resolver: its own task, cancelled by `finish` if the connect ends first.
+            resolverTask = Task {
+                let result: Result<[SocketAddress], InetError>
+                do throws(InetError) {
+                    result = .success(try await resolver.resolve(host: host, port: port, protocol: proto))
+                } catch {
+                    result = .failure(error)
+                }
+                loop.execute { transfer.value.resolutionFinished(result) }
+            }
+            return
+        }
         do throws(InetError) {
             try BlockingPool.shared.submit {
                 let result: Result<[SocketAddress], InetError>
                 do throws(InetError) {
-                    result = .success(try resolver.resolve(host: host, port: port, protocol: proto))
+                    result = .success(try blocking.resolve(host: host, port: port, protocol: proto))
                 } catch {
                     result = .failure(error)
                 }
@@ -106,6 +121,7 @@ final class ConnectOperation {
     }
 
     private func resolutionFinished(_ result: Result<[SocketAddress], InetError>) {
+        resolverTask = nil
         if let logger = plan.logger {
             switch result {
             case .success(let list):
@@ -358,6 +374,8 @@ final class ConnectOperation {
         }
         staggerTimer?.cancel()
         deadlineTimer?.cancel()
+        resolverTask?.cancel()
+        resolverTask = nil
         for index in attempts.indices { takeCore(index)?.closeNow(nil, tellOwner: false) }
         plan.loop.untrack(self)
         plan.operation = nil
