@@ -1,7 +1,7 @@
 public import InetCore
 public import ServiceLifecycle
 
-/// A ServiceLifecycle `Service` that owns an ``EventLoopGroup``: it runs until a graceful
+/// A ServiceLifecycle `Service` that owns an `EventLoopGroup`: it runs until a graceful
 /// shutdown or cancellation, then shuts the group down (its sockets closed, its threads joined).
 /// Put it first in the `ServiceGroup`'s list: services stop in reverse order, so the group
 /// outlives the services that use it.

@@ -2,7 +2,7 @@ public import InetCore
 public import Logging
 public import ServiceLifecycle
 
-/// A ServiceLifecycle `Service` that serves a ``Listener``: each accepted connection is handled
+/// A ServiceLifecycle `Service` that serves a `Listener`: each accepted connection is handled
 /// by `handler` in a task of its own on the connection's loop. On graceful shutdown (SIGTERM
 /// through a `ServiceGroup`, or the group's `triggerGracefulShutdown()`) it stops accepting at
 /// once (the listener closes), lets the connections in progress finish within `gracePeriod`,

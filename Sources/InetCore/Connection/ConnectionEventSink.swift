@@ -12,7 +12,7 @@ open class ConnectionEventSink {
     open func connectionPeerClosed(_ error: InetError?) {}
 }
 
-/// The outcome of ``Connection/tryRead(into:)``.
+/// The outcome of a read that never waits (`EventConnection.read(into:)` in `InetEvents`).
 public enum TryReadResult: Equatable, Sendable {
     /// This many bytes were read (at least 1).
     case bytes(Int)
@@ -22,7 +22,7 @@ public enum TryReadResult: Equatable, Sendable {
     case wouldBlock
 }
 
-/// The outcome of ``Connection/tryWrite(_:)``.
+/// The outcome of a write that never waits (`EventConnection.write(_:)` in `InetEvents`).
 public enum TryWriteResult: Equatable, Sendable {
     /// This many bytes were accepted (at least 1; fewer than offered is a partial write).
     case wrote(Int)

@@ -29,6 +29,7 @@ public final class Listener: Sendable {
     ///   - address: a local IP literal; `nil` or `""` means every IPv4 interface (`0.0.0.0`),
     ///     `"::"` means IPv6 and IPv4 on one socket.
     ///   - port: 0…65535; 0 picks a free port (see ``localAddress``).
+    ///   - proto: `.tcp` (default) or `.udp`.
     ///   - backlog: pending-connection queue length; 0 means the system maximum.
     ///   - options: `.noInherit`, `.noDelay`/`.keepAlive` (applied to accepted TCP
     ///     connections), `.broadcast` (UDP), `.dontRoute`.
@@ -36,7 +37,9 @@ public final class Listener: Sendable {
     ///   - tls: server TLS (role `.server`, with a certificate store). The listener accepts ahead
     ///     and runs up to 64 handshakes at once, each within `handshakeTimeout`; `accept` hands out
     ///     connections whose handshake succeeded. Clients that fail theirs are closed and dropped.
-    ///   - tlsContext: instead of `tls`, a server context the caller made (and may share).
+    ///   - callerContext: (`tlsContext:`) instead of `tls`, a server context the caller made (and may share).
+    ///   - handshakeTimeout: how long an accepted client's TLS handshake may take.
+    ///   - group: the group whose loops own the listener and its connections (default: ``EventLoopGroup/shared``).
     ///   - reuseAddress: `SO_REUSEADDR` (TCP), so a restarted server binds while connections of
     ///     its last run are in TIME_WAIT. On by default; the legacy `Inet.listenEx` sets it only
     ///     with `INET_OPTION_REUSEADDRESS`, as the original did.

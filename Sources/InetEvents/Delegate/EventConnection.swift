@@ -1,7 +1,7 @@
 public import Dispatch
 public import InetCore
 
-/// A connection driven by events: made by ``InetCore/Connector/connect(delegate:)``, reported to
+/// A connection driven by events: made by ``InetCore/Connector/connect(delegate:queue:)``, reported to
 /// a ``ConnectionDelegate``, used with non-blocking reads and writes.
 ///
 /// The handle lives until it is closed (or its connect fails), even if the application drops it,

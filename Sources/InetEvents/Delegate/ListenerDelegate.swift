@@ -19,7 +19,7 @@ extension ListenerDelegate {
 
 extension Listener {
     /// Starts accepting every incoming connection and handing each to `delegate` (held until
-    /// the listener closes). Use either this or ``accept(timeout:)``/``connections``, not both.
+    /// the listener closes). Use either this or `accept(timeout:)`/`connections`, not both.
     public func acceptConnections(delegate: any ListenerDelegate) throws(InetError) {
         try acceptAll { [weak self] result in
             guard let self else { return }

@@ -18,31 +18,31 @@ public let INET_PROTOCOL_UDP = InetProtocol.udp
 
 /// `INET_OPTION_NONE`.
 public let INET_OPTION_NONE: UInt32 = 0
-/// `INET_OPTION_BROADCAST` (``InetOptions/broadcast``).
+/// `INET_OPTION_BROADCAST` (`InetOptions.broadcast`).
 public let INET_OPTION_BROADCAST = InetOptions.broadcast.rawValue
-/// `INET_OPTION_DONTROUTE` (``InetOptions/dontRoute``).
+/// `INET_OPTION_DONTROUTE` (`InetOptions.dontRoute`).
 public let INET_OPTION_DONTROUTE = InetOptions.dontRoute.rawValue
-/// `INET_OPTION_KEEPALIVE` (``InetOptions/keepAlive``).
+/// `INET_OPTION_KEEPALIVE` (`InetOptions.keepAlive`).
 public let INET_OPTION_KEEPALIVE = InetOptions.keepAlive.rawValue
-/// `INET_OPTION_REUSEADDRESS` (``InetOptions/reuseAddress``).
+/// `INET_OPTION_REUSEADDRESS` (`InetOptions.reuseAddress`).
 public let INET_OPTION_REUSEADDRESS = InetOptions.reuseAddress.rawValue
-/// `INET_OPTION_NODELAY` (``InetOptions/noDelay``).
+/// `INET_OPTION_NODELAY` (`InetOptions.noDelay`).
 public let INET_OPTION_NODELAY = InetOptions.noDelay.rawValue
-/// `INET_OPTION_RESERVEDPORT` (``InetOptions/reservedPort``).
+/// `INET_OPTION_RESERVEDPORT` (`InetOptions.reservedPort`).
 public let INET_OPTION_RESERVEDPORT = InetOptions.reservedPort.rawValue
-/// `INET_OPTION_NOINHERIT` (``InetOptions/noInherit``).
+/// `INET_OPTION_NOINHERIT` (`InetOptions.noInherit`).
 public let INET_OPTION_NOINHERIT = InetOptions.noInherit.rawValue
-/// `INET_OPTION_FREETHREAD` (``InetOptions/freeThread``).
+/// `INET_OPTION_FREETHREAD` (`InetOptions.freeThread`).
 public let INET_OPTION_FREETHREAD = InetOptions.freeThread.rawValue
-/// `INET_OPTION_SECURE_FALLBACK` (``InetOptions/secureFallback``).
+/// `INET_OPTION_SECURE_FALLBACK` (`InetOptions.secureFallback`).
 public let INET_OPTION_SECURE_FALLBACK = InetOptions.secureFallback.rawValue
-/// `INET_OPTION_PREFER_IPV6` (``InetOptions/preferIPv6``).
+/// `INET_OPTION_PREFER_IPV6` (`InetOptions.preferIPv6`).
 public let INET_OPTION_PREFER_IPV6 = InetOptions.preferIPv6.rawValue
-/// `INET_OPTION_TRUSTEDSITE` (``InetOptions/trustedSite``).
+/// `INET_OPTION_TRUSTEDSITE` (`InetOptions.trustedSite`).
 public let INET_OPTION_TRUSTEDSITE = InetOptions.trustedSite.rawValue
-/// `INET_OPTION_SECURE` (``InetOptions/secure``).
+/// `INET_OPTION_SECURE` (`InetOptions.secure`).
 public let INET_OPTION_SECURE = InetOptions.secure.rawValue
-/// `INET_OPTION_EXCLUSIVE` (``InetOptions/exclusive``).
+/// `INET_OPTION_EXCLUSIVE` (`InetOptions.exclusive`).
 public let INET_OPTION_EXCLUSIVE = InetOptions.exclusive.rawValue
 
 /// `INET_EVENT_CONNECT` (``InetEvent/connect``), as compared with `LOWORD(lParam)`.

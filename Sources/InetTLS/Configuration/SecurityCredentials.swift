@@ -29,7 +29,7 @@ public struct SecurityCredentials: Sendable, Hashable {
     public var sessionResumption: Bool
     /// ALPN protocol names (`h2`, `http/1.1`), most preferred first. Clients offer them; servers
     /// pick the first of theirs the client offers and refuse a client that offers only others
-    /// (`no_application_protocol`). The chosen one is ``TLSInfo``'s `applicationProtocol`.
+    /// (`no_application_protocol`). The chosen one is `TLSInfo`'s `applicationProtocol`.
     public var applicationProtocols: [String]
     /// Trust only ``trustRootsFile``'s roots: the system trust store is not read (clients).
     public var trustRootsOnly: Bool

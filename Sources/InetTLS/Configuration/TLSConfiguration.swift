@@ -20,7 +20,7 @@ public struct TLSConfiguration: Sendable, Hashable {
     /// Server: ask for and verify a client certificate, failing the handshake without one.
     public var requireClientCertificate: Bool
     /// Server: ask for a client certificate and verify one that is sent, but accept clients
-    /// that send none (``TLSInfo``'s `peerVerified` tells them apart). Implied by
+    /// that send none (`TLSInfo`'s `peerVerified` tells them apart). Implied by
     /// ``requireClientCertificate``.
     public var requestClientCertificate: Bool
     /// Server: issue session tickets (TLS 1.3 and 1.2), so clients resume without a full

@@ -1,8 +1,8 @@
 import COpenSSL
 import Glibc
 
-/// One TLS session with no I/O of its own: ciphertext goes in with ``feed(_:)`` and comes out with
-/// ``takeOutput(into:)``; plaintext goes through ``write(_:)`` and ``read(into:)``. The caller
+/// One TLS session with no I/O of its own: ciphertext goes in with ``feed(_:)-([UInt8])`` and comes out with
+/// ``takeOutput(into:)``; plaintext goes through ``write(_:)-([UInt8])`` and ``read(into:)``. The caller
 /// (a socket's owner, or a test holding two engines) moves the bytes. Not thread-safe: one owner.
 public final class TLSEngine {
     /// The outcome of a read.
