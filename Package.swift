@@ -111,7 +111,8 @@ let package = Package(
             // inetcat is a dependency so the binary the tests run is always built first.
             dependencies: [
                 "InetCore", "CInetLinux", "inetcat", "InetTestSupport", .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"), .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),

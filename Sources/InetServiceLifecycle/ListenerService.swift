@@ -28,8 +28,10 @@ public struct ListenerService: Service {
     private let tracker = ConnectionTracker()
 
     /// A service for `listener`; `handler`'s errors end only that connection (logged at debug).
-    public init(listener: Listener, gracePeriod: Duration = .seconds(30), logger: Logger? = nil,
-                handler: @escaping @Sendable (Connection) async throws -> Void) {
+    public init(
+        listener: Listener, gracePeriod: Duration = .seconds(30), logger: Logger? = nil,
+        handler: @escaping @Sendable (Connection) async throws -> Void
+    ) {
         self.listener = listener
         self.gracePeriod = gracePeriod
         self.logger = logger
@@ -48,14 +50,16 @@ public struct ListenerService: Service {
                     tracker.add(connection)
                     group.addTask(executorPreference: connection.eventLoop) {
                         do { try await handler(connection) } catch {
-                            logger?.debug("connection handler ended with an error", metadata: ["inet.error": "\(error)"])
+                            logger?.debug(
+                                "connection handler ended with an error", metadata: ["inet.error": "\(error)"])
                         }
                         try? await connection.close()
                         tracker.remove(connection)
                     }
                 }
             } onGracefulShutdown: {
-                logger?.debug("graceful shutdown: no longer accepting", metadata: ["inet.address": "\(listener.localAddress)"])
+                logger?.debug(
+                    "graceful shutdown: no longer accepting", metadata: ["inet.address": "\(listener.localAddress)"])
                 Task { await listener.close() }
             }
             // Stopped accepting (graceful shutdown, or the listener was closed): drain.
@@ -65,8 +69,9 @@ public struct ListenerService: Service {
                 return
             }
             if await !tracker.waitUntilEmpty(within: gracePeriod) {
-                logger?.debug("grace period over: closing the connections still open",
-                              metadata: ["inet.open": "\(tracker.count)"])
+                logger?.debug(
+                    "grace period over: closing the connections still open",
+                    metadata: ["inet.open": "\(tracker.count)"])
                 await tracker.closeAll()
             }
         }

@@ -5,7 +5,9 @@ import InetEvents
 
 /// The original API's event rules, on real loopback sockets.
 @Suite struct DelegateEventTests {
-    static func count(_ entries: [EventLog.Entry], _ entry: EventLog.Entry) -> Int { entries.filter { $0 == entry }.count }
+    static func count(_ entries: [EventLog.Entry], _ entry: EventLog.Entry) -> Int {
+        entries.filter { $0 == entry }.count
+    }
 
     /// Connects once more and waits for that connection's read event: by then, data sent earlier
     /// on another connection has had every chance to raise its own event.
@@ -39,7 +41,9 @@ import InetEvents
 
     @Test func badInputThrowsBeforeAnyEvent() {
         let log = EventLog()
-        #expect { _ = try Connector(host: "", port: 80).connect(delegate: log) } throws: { ($0 as? InetError)?.code == .invalidHostName }
+        #expect { _ = try Connector(host: "", port: 80).connect(delegate: log) } throws: {
+            ($0 as? InetError)?.code == .invalidHostName
+        }
         #expect(log.all.isEmpty)
     }
 

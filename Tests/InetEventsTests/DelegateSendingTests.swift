@@ -29,17 +29,20 @@ import Testing
         let file = NSTemporaryDirectory() + "inet-sending-\(getpid())-\(source.hashValue).swift"
         try source.write(toFile: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let result = try Peer.run([
-            "/usr/bin/env", "swiftc", "-emit-sil", "-o", "/dev/null", "-swift-version", "6", "-I", "\(build)/Modules",
-            "-Xcc", "-fmodule-map-file=\(root)/Sources/COpenSSL/module.modulemap",
-            "-Xcc", "-fmodule-map-file=\(build)/CInetLinux.build/module.modulemap",
-            "-I", "\(root)/Sources/CInetLinux/include", file,
-        ], allowFailure: true)
+        let result = try Peer.run(
+            [
+                "/usr/bin/env", "swiftc", "-emit-sil", "-o", "/dev/null", "-swift-version", "6", "-I",
+                "\(build)/Modules",
+                "-Xcc", "-fmodule-map-file=\(root)/Sources/COpenSSL/module.modulemap",
+                "-Xcc", "-fmodule-map-file=\(build)/CInetLinux.build/module.modulemap",
+                "-I", "\(root)/Sources/CInetLinux/include", file,
+            ], allowFailure: true)
         return (result.status, result.output)
     }
 
     @Test func touchingTheDelegateAfterHandingItOverIsACompileError() throws {
-        let (status, output) = try Self.compile(Self.program.replacingOccurrences(of: "USE", with: "counter.reads += 1"))
+        let (status, output) = try Self.compile(
+            Self.program.replacingOccurrences(of: "USE", with: "counter.reads += 1"))
         #expect(status != 0)
         #expect(output.contains("sending value of non-Sendable type 'Counter' risks causing data races"), "\(output)")
     }

@@ -38,7 +38,8 @@ import InetEvents
         let acceptor = Acceptor()
         try listener.acceptConnections(delegate: acceptor)
         for round in 1...3 {
-            let client = try Peer(["socat", "-b", "4096", "-", "TCP:127.0.0.1:\(listener.localAddress.port)"], stdin: true)
+            let client = try Peer(
+                ["socat", "-b", "4096", "-", "TCP:127.0.0.1:\(listener.localAddress.port)"], stdin: true)
             client.send(Array("hello inet \(round)\n".utf8))
             _ = try client.waitForStdout(containing: "hello inet \(round)")
             client.closeInput()
@@ -59,6 +60,8 @@ import InetEvents
 
     @Test func aUDPListenerRefusesDelegates() throws {
         let listener = try Listener(address: "127.0.0.1", port: 0, protocol: .udp)
-        #expect { try listener.acceptConnections(delegate: Acceptor()) } throws: { ($0 as? InetError)?.code == .invalidParameter }
+        #expect { try listener.acceptConnections(delegate: Acceptor()) } throws: {
+            ($0 as? InetError)?.code == .invalidParameter
+        }
     }
 }

@@ -62,7 +62,10 @@ import Testing
 enum BlockingTests {
     static func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) throws -> T {
         let result = Locked<T?>(nil)
-        let thread = try spawnThread(name: "queue-pump", detached: false) { let value = body(); result.withLock { $0 = value } }
+        let thread = try spawnThread(name: "queue-pump", detached: false) {
+            let value = body()
+            result.withLock { $0 = value }
+        }
         pthread_join(thread, nil)
         return result.withLock { $0! }
     }

@@ -12,15 +12,22 @@ import InetEvents
         queue.setSpecific(key: key, value: 42)
         let log = EventLog()
         let offQueue = Locked(0)
-        let inside = Locked(0), overlapped = Locked(false)
+        let inside = Locked(0)
+        let overlapped = Locked(false)
         log.onRead = { [unowned log] connection in
             if DispatchQueue.getSpecific(key: key) != 42 { offQueue.withLock { $0 += 1 } }
-            if inside.withLock({ $0 += 1; return $0 }) > 1 { overlapped.withLock { $0 = true } }
+            if inside.withLock({
+                $0 += 1
+                return $0
+            }) > 1 {
+                overlapped.withLock { $0 = true }
+            }
             _ = log.read(connection, count: 1)  // re-arms; the next read event must wait for this callback
             inside.withLock { $0 -= 1 }
         }
         log.onWrite = { _ in if DispatchQueue.getSpecific(key: key) != 42 { offQueue.withLock { $0 += 1 } } }
-        let client = try Connector(host: "127.0.0.1", port: Int(listener.localAddress.port)).connect(delegate: log, queue: queue)
+        let client = try Connector(host: "127.0.0.1", port: Int(listener.localAddress.port)).connect(
+            delegate: log, queue: queue)
         let server = try await listener.accept()
         try await server.write("wxyz")
         let entries = log.wait { $0.filter { $0 == .read }.count >= 4 }
@@ -38,12 +45,14 @@ import InetEvents
         let listener = try Listener(address: "127.0.0.1", port: 0)
         let queue = DispatchQueue(label: "inet.test.gate")
         let log = EventLog()
-        let client = try Connector(host: "127.0.0.1", port: Int(listener.localAddress.port)).connect(delegate: log, queue: queue)
+        let client = try Connector(host: "127.0.0.1", port: Int(listener.localAddress.port)).connect(
+            delegate: log, queue: queue)
         let server = try await listener.accept()
         log.wait { $0.contains(.write) }
         // Hold the queue, then make a read event due: the loop hands it to the queue, behind the
         // blocker. The loop has seen the bytes once the connection says input may be waiting.
-        let blocker = ConditionLock(), released = Locked(false)
+        let blocker = ConditionLock()
+        let released = Locked(false)
         queue.async {
             blocker.lock()
             while !released.withLock({ $0 }) { _ = blocker.wait() }
@@ -54,7 +63,8 @@ import InetEvents
         let loop = connection.eventLoop
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline,
-              !(try runOnLoop(loop, "probe") { .success(connection.mayHaveInputOnLoop) }) {
+            !(try runOnLoop(loop, "probe") { .success(connection.mayHaveInputOnLoop) })
+        {
             await Task.yield()
         }
         try client.disableEvents()

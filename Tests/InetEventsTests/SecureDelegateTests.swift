@@ -6,21 +6,28 @@ import InetEvents
 
 @Suite struct SecureDelegateTests {
     @Test func connectEventFiresAfterTheTLSHandshake() async throws {
-        let listener = try Listener(address: "127.0.0.1", port: 0, tls: TLSConfiguration(
-            role: .server, credentials: SecurityCredentials(certificateStore: TestCertificates.path("server-bundle.pem"))))
+        let listener = try Listener(
+            address: "127.0.0.1", port: 0,
+            tls: TLSConfiguration(
+                role: .server,
+                credentials: SecurityCredentials(certificateStore: TestCertificates.path("server-bundle.pem"))))
         let log = EventLog()
         let verified = Locked<Bool?>(nil)
         final class Probe: ConnectionDelegate, @unchecked Sendable {  // safe: used on the loop only
             let log: EventLog
             let verified: Locked<Bool?>
-            init(log: EventLog, verified: Locked<Bool?>) { self.log = log; self.verified = verified }
+            init(log: EventLog, verified: Locked<Bool?>) {
+                self.log = log
+                self.verified = verified
+            }
             func connectionDidConnect(_ connection: EventConnection, error: InetError?) {
                 verified.withLock { $0 = connection.connection?.tls?.peerVerified }
                 log.connectionDidConnect(connection, error: error)
             }
         }
         let probe = Probe(log: log, verified: verified)
-        var connector = Connector(host: "localhost", port: Int(listener.localAddress.port), options: [.noInherit, .secure])
+        var connector = Connector(
+            host: "localhost", port: Int(listener.localAddress.port), options: [.noInherit, .secure])
         connector.credentials = SecurityCredentials(trustRootsFile: TestCertificates.path("ca.pem"))
         let client = try connector.connect(delegate: probe)
         log.wait { !$0.isEmpty }
@@ -40,8 +47,10 @@ import InetEvents
     /// can find only tickets (the read returns would-block). The next record must still raise a
     /// read event — this hung before a would-block read re-armed the event.
     @Test func aReadThatFindsOnlyTicketsRearmsTheReadEvent() throws {
-        let server = try Peer(["openssl", "s_server", "-accept", "127.0.0.1:0", "-rev", "-naccept", "1",
-                               "-cert", TestCertificates.path("server.pem"), "-key", TestCertificates.path("server.key")])
+        let server = try Peer([
+            "openssl", "s_server", "-accept", "127.0.0.1:0", "-rev", "-naccept", "1",
+            "-cert", TestCertificates.path("server.pem"), "-key", TestCertificates.path("server.key"),
+        ])
         defer { server.stop() }
         let line = try server.waitForStdout(containing: "ACCEPT")
         let port = try #require(Int(line.split(separator: ":").last ?? ""))

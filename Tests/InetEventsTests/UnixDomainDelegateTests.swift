@@ -29,7 +29,10 @@ import InetEvents
         #expect(entries.contains(.read))
         var buffer = [UInt8](repeating: 0, count: 64)
         let result = try buffer.withUnsafeMutableBytes { try connection.read(into: $0) }
-        guard case .bytes(let n) = result else { Issue.record("expected bytes, got \(result)"); return }
+        guard case .bytes(let n) = result else {
+            Issue.record("expected bytes, got \(result)")
+            return
+        }
         #expect(String(decoding: buffer[..<n], as: UTF8.self) == "got-hello\n")
         try connection.close()
         #expect(try server.finish() == 0)
@@ -55,7 +58,9 @@ import InetEvents
     }
 
     final class Acceptor: ListenerDelegate, @unchecked Sendable {  // safe: stateless
-        func listener(_ listener: Listener, didAccept connection: EventConnection) -> (any ConnectionDelegate)? { LineEcho() }
+        func listener(_ listener: Listener, didAccept connection: EventConnection) -> (any ConnectionDelegate)? {
+            LineEcho()
+        }
     }
 
     @Test func aDelegateListenerServesSocatClients() throws {

@@ -38,7 +38,8 @@ import Testing
         let port = Int(listener.localAddress.port)
         let service = ListenerService(listener: listener, gracePeriod: .seconds(20), handler: Self.echo)
         let serviceGroup = ServiceGroup(
-            services: [EventLoopGroupService(group: loops), service], gracefulShutdownSignals: [.sigterm], logger: Self.quiet)
+            services: [EventLoopGroupService(group: loops), service], gracefulShutdownSignals: [.sigterm],
+            logger: Self.quiet)
         let running = Task { try await serviceGroup.run() }
 
         let client = try await Connector(host: "127.0.0.1", port: port, timeout: .seconds(5)).connect()
@@ -63,7 +64,8 @@ import Testing
         let service = ListenerService(listener: listener, gracePeriod: .milliseconds(200), handler: Self.echo)
         let serviceGroup = ServiceGroup(services: [service], gracefulShutdownSignals: [], logger: Self.quiet)
         let running = Task { try await serviceGroup.run() }
-        let client = try await Connector(host: "127.0.0.1", port: Int(listener.localAddress.port), timeout: .seconds(5)).connect()
+        let client = try await Connector(host: "127.0.0.1", port: Int(listener.localAddress.port), timeout: .seconds(5))
+            .connect()
         try await client.write("x")
         #expect(try await client.read(timeout: .seconds(5)) == Array("x".utf8))
         await serviceGroup.triggerGracefulShutdown()

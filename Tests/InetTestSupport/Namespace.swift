@@ -37,6 +37,11 @@ public final class Namespace: @unchecked Sendable {  // safe: immutable after in
     final class Counter: @unchecked Sendable {  // safe: every access holds `lock`
         private let lock = NSLock()
         private var value = 0
-        func next() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
+        func next() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            value += 1
+            return value
+        }
     }
 }

@@ -50,23 +50,31 @@ public final class Peer: @unchecked Sendable {  // safe: used by one test at a t
         try waitFor(text, fd: stdoutPipe.fileHandleForReading.fileDescriptor, buffer: \.stdoutData, timeout: timeout)
     }
 
-    private func waitFor(_ text: String, fd: Int32, buffer: ReferenceWritableKeyPath<Peer, [UInt8]>, timeout: Duration) throws -> String {
+    private func waitFor(
+        _ text: String, fd: Int32, buffer: ReferenceWritableKeyPath<Peer, [UInt8]>, timeout: Duration
+    ) throws -> String {
         let deadline = ContinuousClock.now + timeout
         while true {
             let lines = String(decoding: self[keyPath: buffer], as: UTF8.self).split(separator: "\n")
             if let line = lines.first(where: { $0.contains(text) }) { return String(line) }
             let left = deadline - ContinuousClock.now
             guard left > .zero else {
-                throw PeerError("\(command.joined(separator: " ")) did not print '\(text)' in \(timeout); got: \(String(decoding: self[keyPath: buffer], as: UTF8.self))")
+                throw PeerError(
+                    "\(command.joined(separator: " ")) did not print '\(text)' in \(timeout); got: \(String(decoding: self[keyPath: buffer], as: UTF8.self))"
+                )
             }
             guard try readSome(fd: fd, into: buffer, timeoutMs: Int32(left.components.seconds * 1000 + 10)) else {
-                throw PeerError("\(command.joined(separator: " ")) closed its output before printing '\(text)'; got: \(String(decoding: self[keyPath: buffer], as: UTF8.self))")
+                throw PeerError(
+                    "\(command.joined(separator: " ")) closed its output before printing '\(text)'; got: \(String(decoding: self[keyPath: buffer], as: UTF8.self))"
+                )
             }
         }
     }
 
     /// One poll+read; false at end of file.
-    private func readSome(fd: Int32, into buffer: ReferenceWritableKeyPath<Peer, [UInt8]>, timeoutMs: Int32) throws -> Bool {
+    private func readSome(
+        fd: Int32, into buffer: ReferenceWritableKeyPath<Peer, [UInt8]>, timeoutMs: Int32
+    ) throws -> Bool {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let ready = poll(&pfd, 1, timeoutMs)
         if ready == 0 { return true }
@@ -80,8 +88,10 @@ public final class Peer: @unchecked Sendable {  // safe: used by one test at a t
     /// Waits for exit (bounded) and collects the rest of its output; returns the exit status.
     public func finish(timeout: Duration = .seconds(30)) throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
-        let out = stdoutPipe.fileHandleForReading.fileDescriptor, err = stderrPipe.fileHandleForReading.fileDescriptor
-        var outOpen = true, errOpen = true
+        let out = stdoutPipe.fileHandleForReading.fileDescriptor
+        let err = stderrPipe.fileHandleForReading.fileDescriptor
+        var outOpen = true
+        var errOpen = true
         while outOpen || errOpen {
             guard ContinuousClock.now < deadline else {
                 stop()
@@ -114,7 +124,8 @@ public final class Peer: @unchecked Sendable {  // safe: used by one test at a t
 
     /// Runs a command to completion; throws with its output when it fails.
     @discardableResult
-    public static func run(_ arguments: [String], allowFailure: Bool = false) throws -> (status: Int32, output: String) {
+    public static func run(_ arguments: [String], allowFailure: Bool = false) throws -> (status: Int32, output: String)
+    {
         let peer = try Peer(arguments)
         let status = try peer.finish()
         if status != 0 && !allowFailure {
@@ -139,7 +150,9 @@ public enum Socat {
         let prefix = namespace.map { ["ip", "netns", "exec", $0.name] } ?? []
         let peer = try Peer(prefix + ["socat", "-d", "-d", "-b", "4096", address, target])
         let line = try peer.waitForStderr(containing: "listening on")
-        guard let portText = line.split(separator: ":").last, let port = Int(portText.trimmingCharacters(in: .whitespaces)) else {
+        guard let portText = line.split(separator: ":").last,
+            let port = Int(portText.trimmingCharacters(in: .whitespaces))
+        else {
             throw PeerError("cannot read socat's port from: \(line)")
         }
         return (peer, port)

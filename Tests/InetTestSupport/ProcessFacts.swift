@@ -6,7 +6,8 @@ import Glibc
 public enum ProcessFacts {
     /// The built `inetcat` (next to the test bundle in `.build/<config>/`).
     public static var inetcatPath: String {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let exe =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
         while dir.path != "/" {
             let candidate = dir.appendingPathComponent("inetcat").path
@@ -33,9 +34,12 @@ public enum ProcessFacts {
     public static var openDescriptorSet: Set<String> {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
         // A descriptor gone before its link is read (the listing's own directory handle) is skipped.
-        return Set(names.compactMap { name in
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)")).map { "\(name) -> \($0)" }
-        })
+        return Set(
+            names.compactMap { name in
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(name)")).map {
+                    "\(name) -> \($0)"
+                }
+            })
     }
 
     /// Resident set size in bytes (/proc/self/statm).

@@ -17,7 +17,9 @@ final class BlackHole {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = UInt16(listener.port).bigEndian
         let filled = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard filled == 0 else { throw PeerError("could not fill the accept queue") }
     }

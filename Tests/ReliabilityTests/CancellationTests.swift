@@ -13,14 +13,16 @@ import Testing
     static let trust = SecurityCredentials(trustRootsFile: TestCertificates.path("ca.pem"))
 
     static func connector(_ port: Int, secure: Bool = false, timeout: Duration = .seconds(10)) -> Connector {
-        var c = Connector(host: "127.0.0.1", port: port, timeout: timeout, options: secure ? [.noInherit, .secure] : [.noInherit])
+        var c = Connector(
+            host: "127.0.0.1", port: port, timeout: timeout, options: secure ? [.noInherit, .secure] : [.noInherit])
         if secure { c.credentials = trust }
         return c
     }
 
     /// Starts `connector`'s connect with `marks` installed and cancels it once the seam saw
     /// `count` marked `connect(2)` calls (an event, not a guess): it must end `cancelled`.
-    static func cancelAfterConnectCalls(_ connector: Connector, count: Int, marks: [SyscallRule], _ stage: String) async {
+    static func cancelAfterConnectCalls(_ connector: Connector, count: Int, marks: [SyscallRule], _ stage: String) async
+    {
         await SyscallScript.with(marks) {
             let task = Task { try await connector.connect() }
             #expect(await SyscallScript.injection(.connect, count: count))
@@ -37,7 +39,9 @@ import Testing
             Issue.record("\(stage): succeeded after the cancel: \(value)")
         case .failure(let error):
             let error = error as? InetError
-            #expect(error?.code == .cancelled && (text.isEmpty || error?.message.contains(text) == true), "\(stage): \(String(describing: error))")
+            #expect(
+                error?.code == .cancelled && (text.isEmpty || error?.message.contains(text) == true),
+                "\(stage): \(String(describing: error))")
         }
     }
 
@@ -56,7 +60,9 @@ import Testing
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
             for entry in entries {
                 guard let inode = entry.split(separator: "[").last?.dropLast() else { continue }
-                for line in text.split(separator: "\n") where line.contains(" \(inode) ") { out.append("\(file): \(line)") }
+                for line in text.split(separator: "\n") where line.contains(" \(inode) ") {
+                    out.append("\(file): \(line)")
+                }
             }
         }
         return out.joined(separator: "; ")
@@ -77,7 +83,10 @@ import Testing
             connector.resolver = stalled
             let stalling = connector
             let task = Task { try await stalling.connect() }
-            _ = await waitOffPool { stalled.waitUntilCalled(); return true }
+            _ = await waitOffPool {
+                stalled.waitUntilCalled()
+                return true
+            }
             task.cancel()
             await Self.expectCancelled(task, "resolving")
             stalled.release()  // the late answer finds the connect ended
@@ -91,8 +100,9 @@ import Testing
         let hole = try BlackHole()
         let before = Self.openDescriptors
         for _ in 0..<Self.rounds {
-            await Self.cancelAfterConnectCalls(Self.connector(hole.port), count: 1,
-                                               marks: [SyscallRule(.connect, .fail(EINTR))], "TCP connect")
+            await Self.cancelAfterConnectCalls(
+                Self.connector(hole.port), count: 1,
+                marks: [SyscallRule(.connect, .fail(EINTR))], "TCP connect")
         }
         Self.expectNoDescriptorLeft(before, "TCP connect")
     }
@@ -112,7 +122,8 @@ import Testing
             // stagger; odd rounds: after the second attempt began (refused at once: nothing listens
             // on 127.0.0.2) while the first still waits.
             let marks = [SyscallRule(.connect, .fail(EINTR)), SyscallRule(.connect, skip: 1, .fail(EINTR))]
-            await Self.cancelAfterConnectCalls(connector, count: round % 2 == 0 ? 1 : 2, marks: marks, "between attempts")
+            await Self.cancelAfterConnectCalls(
+                connector, count: round % 2 == 0 ? 1 : 2, marks: marks, "between attempts")
         }
         Self.expectNoDescriptorLeft(before, "between attempts")
     }
@@ -144,13 +155,16 @@ import Testing
         // -quiet: s_server writes nothing per connection (no pipe to fill over 300 connects), so
         // the port is chosen here and readiness is its first accepted TCP connect.
         let port = try FaultTests.RawPeer().port  // free once the probe socket closes
-        let server = try Peer(["openssl", "s_server", "-accept", "127.0.0.1:\(port)", "-quiet",
-                               "-cert", TestCertificates.path("server.pem"), "-key", TestCertificates.path("server.key")])
+        let server = try Peer([
+            "openssl", "s_server", "-accept", "127.0.0.1:\(port)", "-quiet",
+            "-cert", TestCertificates.path("server.pem"), "-key", TestCertificates.path("server.key"),
+        ])
         defer { server.stop() }
         try await Self.waitUntilListening(port)
         var rng = FuzzTests.random()
         let before = Self.openDescriptors
-        var connected = 0, cancelled = 0
+        var connected = 0
+        var cancelled = 0
         let count = 300
         let started = ContinuousClock.now
         for _ in 0..<count where ContinuousClock.now - started < .seconds(60) {
@@ -226,10 +240,14 @@ import Testing
             Self.expectTimedOut(await Self.blockingConnect(resolving), "resolving", containing: "timed out")
             stalled.release()
 
-            Self.expectTimedOut(await Self.blockingConnect(Self.connector(hole.port, timeout: .milliseconds(300))),
-                                "TCP connect", containing: "timed out")
+            Self.expectTimedOut(
+                await Self.blockingConnect(Self.connector(hole.port, timeout: .milliseconds(300))),
+                "TCP connect", containing: "timed out")
 
-            let handshake = Task { await Self.blockingConnect(Self.connector(Int(silent.localAddress.port), secure: true, timeout: .milliseconds(300))) }
+            let handshake = Task {
+                await Self.blockingConnect(
+                    Self.connector(Int(silent.localAddress.port), secure: true, timeout: .milliseconds(300)))
+            }
             let accepted = try await silent.accept(timeout: .seconds(10))
             Self.expectTimedOut(await handshake.value, "TLS handshake", containing: "TLS handshake")
             try await accepted.close()

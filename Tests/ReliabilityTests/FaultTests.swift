@@ -21,8 +21,12 @@ import InetEvents
             address.sin_family = sa_family_t(AF_INET)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+            _ = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+            }
+            _ = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
             listenFD = fd
             port = Int(UInt16(bigEndian: address.sin_port))
             guard listen(fd, backlog) == 0 else { throw PeerError("listen failed") }
@@ -198,7 +202,8 @@ import InetEvents
         peer.closeClient()
         await #expect { _ = try await attempt.value } throws: { error in
             guard let error = error as? InetError else { return false }
-            return error.message.lowercased().contains("handshake") || error.code == .connectionReset || error.code == .tlsHandshakeFailed
+            return error.message.lowercased().contains("handshake") || error.code == .connectionReset
+                || error.code == .tlsHandshakeFailed
         }
         try await Self.loopStillServes(group)
     }
@@ -278,7 +283,8 @@ import InetEvents
         try await Self.loopStillServes(group)  // while the connect waits for a SYN-ACK that never comes
         await #expect { _ = try await attempt.value } throws: { ($0 as? InetError)?.code == .timedOut }
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed >= .seconds(1) && elapsed < .seconds(1) + .seconds(1) * ProcessFacts.slowdown, "took \(elapsed)")
+        #expect(
+            elapsed >= .seconds(1) && elapsed < .seconds(1) + .seconds(1) * ProcessFacts.slowdown, "took \(elapsed)")
     }
 
     @Test func refusedThenServes() async throws {
@@ -300,7 +306,8 @@ import InetEvents
         connector.host = "no-such-host.invalid"
         await #expect { _ = try await connector.connect() } throws: { error in
             guard let error = error as? InetError else { return false }
-            return [.hostNotFound, .tryAgain, .noRecovery].contains(error.code) && error.message.contains("no-such-host.invalid")
+            return [.hostNotFound, .tryAgain, .noRecovery].contains(error.code)
+                && error.message.contains("no-such-host.invalid")
         }
         try await Self.loopStillServes(group)
     }

@@ -32,8 +32,11 @@ struct SplitMix64: RandomNumberGenerator {
 
     /// Host-like text built from pieces that matter to parsers, or raw bytes.
     static func hostText(_ rng: inout SplitMix64) -> String {
-        let pieces = ["a", "example", "-", ".", "_", "/", ":", "::", "[", "]", "%", "lo", "é", "\u{0}", " ", "1", "255",
-                      "256", "127.0.0.1", "::1", "fe80::1", "http://", "xn--", "*", "@", "0x7f", String(repeating: "a", count: 64)]
+        let pieces = [
+            "a", "example", "-", ".", "_", "/", ":", "::", "[", "]", "%", "lo", "é", "\u{0}", " ", "1", "255",
+            "256", "127.0.0.1", "::1", "fe80::1", "http://", "xn--", "*", "@", "0x7f",
+            String(repeating: "a", count: 64),
+        ]
         if Bool.random(using: &rng) {
             return (0..<Int.random(in: 0...12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
         }
@@ -43,22 +46,32 @@ struct SplitMix64: RandomNumberGenerator {
 
     @Test func connectorValidationNamesEveryProblem() {
         var rng = Self.random()
-        let allowed: Set<InetErrorCode> = [.invalidHostName, .invalidPort, .invalidOptions, .invalidAddress, .invalidTimeout,
-                                           .invalidParameter, .addressFamilyNotSupported, .credentialsNotFound,
-                                           .credentialsInvalid]
+        let allowed: Set<InetErrorCode> = [
+            .invalidHostName, .invalidPort, .invalidOptions, .invalidAddress, .invalidTimeout,
+            .invalidParameter, .addressFamilyNotSupported, .credentialsNotFound,
+            .credentialsInvalid,
+        ]
         let deadline = ContinuousClock.now + Self.budget
-        var tried = 0, refused = 0
+        var tried = 0
+        var refused = 0
         while tried < 20_000, ContinuousClock.now < deadline {
             tried += 1
-            let ports = [-1, 0, 1, 80, 65_535, 65_536, Int.max, Int.min, Int.random(in: -100_000...100_000, using: &rng)]
+            let ports = [
+                -1, 0, 1, 80, 65_535, 65_536, Int.max, Int.min, Int.random(in: -100_000...100_000, using: &rng),
+            ]
             let timeouts: [Duration] = [.zero, .seconds(-1), .milliseconds(1), .seconds(20), .seconds(86_400 * 100)]
-            var c = Connector(host: Self.hostText(&rng), port: ports.randomElement(using: &rng)!,
-                              protocol: Bool.random(using: &rng) ? .tcp : .udp, timeout: timeouts.randomElement(using: &rng)!,
-                              options: Bool.random(using: &rng) ? .default
-                                  : InetOptions(rawValue: UInt32.random(in: 0...UInt32.max, using: &rng) & (Bool.random(using: &rng) ? 0x1FFF : 0xFFFF_FFFF)))
+            var c = Connector(
+                host: Self.hostText(&rng), port: ports.randomElement(using: &rng)!,
+                protocol: Bool.random(using: &rng) ? .tcp : .udp, timeout: timeouts.randomElement(using: &rng)!,
+                options: Bool.random(using: &rng)
+                    ? .default
+                    : InetOptions(
+                        rawValue: UInt32.random(in: 0...UInt32.max, using: &rng)
+                            & (Bool.random(using: &rng) ? 0x1FFF : 0xFFFF_FFFF)))
             if Int.random(in: 0..<4, using: &rng) == 0 { c.localAddress = Self.hostText(&rng) }
             if Int.random(in: 0..<4, using: &rng) == 0 { c.localPort = ports.randomElement(using: &rng)! }
-            if Bool.random(using: &rng) { (c.port, c.timeout) = (80, .seconds(5)) }  // let the host reach its own checks
+            // let the host reach its own checks
+            if Bool.random(using: &rng) { (c.port, c.timeout) = (80, .seconds(5)) }
             do {
                 try c.validate()
             } catch {
@@ -67,7 +80,9 @@ struct SplitMix64: RandomNumberGenerator {
                 #expect(!error.message.isEmpty)
             }
         }
-        print("FUZZ connector: \(tried) inputs, \(refused) refused with a named error, \(tried - refused) valid, none crashed")
+        print(
+            "FUZZ connector: \(tried) inputs, \(refused) refused with a named error, \(tried - refused) valid, none crashed"
+        )
         #expect(tried > 100)
         #expect(refused < tried, "the generator should also produce valid inputs")
     }
@@ -76,10 +91,13 @@ struct SplitMix64: RandomNumberGenerator {
     /// engine must fail with a TLS error or wait for more input — never crash, hang or succeed.
     @Test func tlsEngineSurvivesHostileCiphertext() throws {
         var rng = Self.random()
-        let clientContext = try TLSContext(TLSConfiguration(
-            role: .client, credentials: SecurityCredentials(trustRootsFile: TestCertificates.path("ca.pem"))))
-        let serverContext = try TLSContext(TLSConfiguration(
-            role: .server, credentials: SecurityCredentials(certificateStore: TestCertificates.path("server-bundle.pem"))))
+        let clientContext = try TLSContext(
+            TLSConfiguration(
+                role: .client, credentials: SecurityCredentials(trustRootsFile: TestCertificates.path("ca.pem"))))
+        let serverContext = try TLSContext(
+            TLSConfiguration(
+                role: .server,
+                credentials: SecurityCredentials(certificateStore: TestCertificates.path("server-bundle.pem"))))
         func serverFlight() throws -> [UInt8] {
             let client = try TLSEngine(context: clientContext, serverName: "localhost")
             let server = try TLSEngine(context: serverContext)
@@ -91,7 +109,9 @@ struct SplitMix64: RandomNumberGenerator {
         let genuine = try serverFlight()
         try #require(genuine.count > 100)
         let deadline = ContinuousClock.now + Self.budget
-        var tried = 0, failed = 0, incomplete = 0
+        var tried = 0
+        var failed = 0
+        var incomplete = 0
         while tried < 5_000, ContinuousClock.now < deadline {
             tried += 1
             var input = genuine
@@ -104,7 +124,8 @@ struct SplitMix64: RandomNumberGenerator {
                 input = Array(input.prefix(Int.random(in: 0..<input.count, using: &rng)))
             case 2:  // a record header with a random body
                 let length = Int.random(in: 0...18_000, using: &rng)
-                input = [0x16, 0x03, 0x03, UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)]
+                input =
+                    [0x16, 0x03, 0x03, UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)]
                     + (0..<min(length, 4_096)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             default:  // pure noise
                 input = (0..<Int.random(in: 1...4_096, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -115,7 +136,8 @@ struct SplitMix64: RandomNumberGenerator {
             client.feed(input)
             do {
                 if try client.handshake() {
-                    Issue.record("a mutated server flight completed a verified handshake (mode input \(input.count) bytes)")
+                    Issue.record(
+                        "a mutated server flight completed a verified handshake (mode input \(input.count) bytes)")
                 } else {
                     incomplete += 1  // waiting for bytes that will never come: the caller's deadline ends it
                 }
@@ -123,7 +145,9 @@ struct SplitMix64: RandomNumberGenerator {
                 failed += 1
             }
         }
-        print("FUZZ tls: \(tried) hostile flights, \(failed) failed with a TLS error, \(incomplete) wait for more input, 0 crashes")
+        print(
+            "FUZZ tls: \(tried) hostile flights, \(failed) failed with a TLS error, \(incomplete) wait for more input, 0 crashes"
+        )
         #expect(failed > 0)
     }
 

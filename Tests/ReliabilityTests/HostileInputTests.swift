@@ -18,27 +18,37 @@ import InetEvents
     static func cert(_ name: String) -> String { TestCertificates.path(name) }
 
     static let credentialCases: [CredentialsCase] = [
-        CredentialsCase(label: "store that does not exist", credentials: SecurityCredentials(certificateStore: "/nonexistent/store.p12"),
-                        code: .credentialsNotFound, mentions: "/nonexistent/store.p12"),
-        CredentialsCase(label: "PKCS#12 with the wrong password",
-                        credentials: SecurityCredentials(certificateStore: cert("client.p12"), password: "wrong"),
-                        code: .credentialsWrongPassword, mentions: "password"),
-        CredentialsCase(label: "certificate name not in the store",
-                        credentials: SecurityCredentials(certificateStore: cert("two-identities.p12"), certificateName: "nobody",
-                                                         password: TestCertificates.password),
-                        code: .certificateNotFound, mentions: "nobody"),
-        CredentialsCase(label: "key that does not match the certificate",
-                        credentials: SecurityCredentials(certificateStore: cert("client.pem"), privateKeyFile: cert("other.key")),
-                        code: .credentialsKeyMismatch, mentions: "matches"),
-        CredentialsCase(label: "empty store file", credentials: SecurityCredentials(certificateStore: cert("empty.pem")),
-                        code: .credentialsInvalid, mentions: "empty.pem"),
-        CredentialsCase(label: "trust roots file that does not exist",
-                        credentials: SecurityCredentials(trustRootsFile: "/nonexistent/roots.pem"),
-                        code: .credentialsNotFound, mentions: "/nonexistent/roots.pem"),
-        CredentialsCase(label: "pin that is not base64 SHA-256", credentials: SecurityCredentials(pinnedKeys: ["not-a-pin"]),
-                        code: .credentialsInvalid, mentions: "not-a-pin"),
-        CredentialsCase(label: "TLS 1.0 minimum without secureFallback", credentials: SecurityCredentials(minimumVersion: .v1_0),
-                        code: .tlsProtocolVersion, mentions: "secureFallback"),
+        CredentialsCase(
+            label: "store that does not exist",
+            credentials: SecurityCredentials(certificateStore: "/nonexistent/store.p12"),
+            code: .credentialsNotFound, mentions: "/nonexistent/store.p12"),
+        CredentialsCase(
+            label: "PKCS#12 with the wrong password",
+            credentials: SecurityCredentials(certificateStore: cert("client.p12"), password: "wrong"),
+            code: .credentialsWrongPassword, mentions: "password"),
+        CredentialsCase(
+            label: "certificate name not in the store",
+            credentials: SecurityCredentials(
+                certificateStore: cert("two-identities.p12"), certificateName: "nobody",
+                password: TestCertificates.password),
+            code: .certificateNotFound, mentions: "nobody"),
+        CredentialsCase(
+            label: "key that does not match the certificate",
+            credentials: SecurityCredentials(certificateStore: cert("client.pem"), privateKeyFile: cert("other.key")),
+            code: .credentialsKeyMismatch, mentions: "matches"),
+        CredentialsCase(
+            label: "empty store file", credentials: SecurityCredentials(certificateStore: cert("empty.pem")),
+            code: .credentialsInvalid, mentions: "empty.pem"),
+        CredentialsCase(
+            label: "trust roots file that does not exist",
+            credentials: SecurityCredentials(trustRootsFile: "/nonexistent/roots.pem"),
+            code: .credentialsNotFound, mentions: "/nonexistent/roots.pem"),
+        CredentialsCase(
+            label: "pin that is not base64 SHA-256", credentials: SecurityCredentials(pinnedKeys: ["not-a-pin"]),
+            code: .credentialsInvalid, mentions: "not-a-pin"),
+        CredentialsCase(
+            label: "TLS 1.0 minimum without secureFallback", credentials: SecurityCredentials(minimumVersion: .v1_0),
+            code: .tlsProtocolVersion, mentions: "secureFallback"),
     ]
 
     /// Credential problems surface when the connector is validated — before any socket.
@@ -63,7 +73,9 @@ import InetEvents
         #expect(handle != InetHandle.invalid)
         #expect(Inet.disconnect(handle) == 0)
         var buffer = [UInt8](repeating: 0, count: 8)
-        for (label, h) in [("closed", handle), ("never issued", InetHandle(rawValue: 0xDEAD_BEEF)), ("invalid", InetHandle.invalid)] {
+        for (label, h) in [
+            ("closed", handle), ("never issued", InetHandle(rawValue: 0xDEAD_BEEF)), ("invalid", InetHandle.invalid),
+        ] {
             #expect(buffer.withUnsafeMutableBytes { Inet.read(h, $0) } == -1, "\(label)")
             #expect(Inet.getLastError() == InetErrorCode.invalidHandle.legacyCode, "\(label)")
             #expect(buffer.withUnsafeBytes { Inet.write(h, $0) } == -1, "\(label)")
@@ -75,8 +87,10 @@ import InetEvents
 
     @Test func legacyEventMessagesAtOrBelowWMUserAreRefused() throws {
         for message: UInt32 in [0, 1, 0x03FF, 0x0400, 0x1_0000, .max] {
-            #expect { try LegacyEventAdapter(eventMessage: message, sink: .queue(MessageQueue())).validate() } throws: { error in
-                (error as? InetError)?.code == .invalidParameter && (error as? InetError)?.message.contains("WM_USER") == true
+            #expect { try LegacyEventAdapter(eventMessage: message, sink: .queue(MessageQueue())).validate() } throws: {
+                error in
+                (error as? InetError)?.code == .invalidParameter
+                    && (error as? InetError)?.message.contains("WM_USER") == true
             }
         }
         #expect((try? LegacyEventAdapter(eventMessage: 0x0401, sink: .queue(MessageQueue())).validate()) != nil)

@@ -21,8 +21,18 @@ final class LoadRun: @unchecked Sendable {  // safe: every field is behind `cond
     }
 
     func didConnect() { update { $0.connected += 1 } }
-    func didFinish(verified count: Int) { update { $0.finished += 1; $0.verified += count } }
-    func fail(_ why: String) { update { $0.failed.append(why); $0.finished += 1 } }
+    func didFinish(verified count: Int) {
+        update {
+            $0.finished += 1
+            $0.verified += count
+        }
+    }
+    func fail(_ why: String) {
+        update {
+            $0.failed.append(why)
+            $0.finished += 1
+        }
+    }
 
     private func read<T>(_ body: (LoadRun) -> T) -> T {
         condition.lock()
@@ -45,7 +55,9 @@ final class LoadRun: @unchecked Sendable {  // safe: every field is behind `cond
         return true
     }
 
-    func waitConnected(seconds: Int) -> Bool { wait(seconds: seconds) { $0.connected + $0.failed.count >= $0.connections } && failures.isEmpty }
+    func waitConnected(seconds: Int) -> Bool {
+        wait(seconds: seconds) { $0.connected + $0.failed.count >= $0.connections } && failures.isEmpty
+    }
     func waitFinished(seconds: Int) -> Bool { wait(seconds: seconds) { $0.finished >= $0.connections } }
 }
 

@@ -14,7 +14,9 @@ import InetEvents
     /// picked here (bound, read, released) and handed to inetcat, which binds it at once.
     static func echoServer() throws -> (Peer, Int) {
         let port = try FaultTests.RawPeer().port  // bound, read, released at once
-        let server = try Peer([ProcessFacts.inetcatPath, "--listen", "--bind", "127.0.0.1", "--echo", "--keep-open", "\(port)"])
+        let server = try Peer([
+            ProcessFacts.inetcatPath, "--listen", "--bind", "127.0.0.1", "--echo", "--keep-open", "\(port)",
+        ])
         // Ready once a connect succeeds (an event, not a sleep): retry refused connects briefly.
         let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
@@ -44,7 +46,8 @@ import InetEvents
     }
 
     @Test func tenThousandConnectionsAMillionMessages() throws {
-        let connections = 10_000, messagesEach = 100
+        let connections = 10_000
+        let messagesEach = 100
         let limit = ProcessFacts.raiseDescriptorLimit(to: connections + 1_000)
         try #require(limit >= connections + 100, "descriptor limit \(limit) is too low for \(connections) connections")
         let (server, port) = try Self.echoServer()
@@ -64,13 +67,17 @@ import InetEvents
             client.handle = try connector.connect(delegate: client)
             clients.append(client)
         }
-        try #require(run.waitConnected(seconds: 120), "connected: \(run.connectedCount) of \(connections); \(run.failures.prefix(3))")
+        try #require(
+            run.waitConnected(seconds: 120),
+            "connected: \(run.connectedCount) of \(connections); \(run.failures.prefix(3))")
         let residentIdle = ProcessFacts.residentBytes
         let perConnection = (residentIdle - residentBefore) / connections
         print("RELIABILITY idle memory: \(perConnection) bytes of RSS per idle client connection (\(connections) open)")
 
         for client in clients { client.start() }
-        try #require(run.waitFinished(seconds: 240), "finished: \(run.finishedCount) of \(connections); \(run.failures.prefix(3))")
+        try #require(
+            run.waitFinished(seconds: 240),
+            "finished: \(run.finishedCount) of \(connections); \(run.failures.prefix(3))")
         #expect(run.failures.isEmpty)
         #expect(run.verifiedMessages == connections * messagesEach)  // 1,000,000, each checked in order
         print("RELIABILITY load: \(run.verifiedMessages) messages over \(connections) concurrent connections verified")
@@ -100,7 +107,9 @@ import InetEvents
                 client.handle = try connector.connect(delegate: client)
                 clients.append(client)
             }
-            try #require(run.waitFinished(seconds: 120), "round \(round): \(run.finishedCount) finished; \(run.failures.prefix(3))")
+            try #require(
+                run.waitFinished(seconds: 120),
+                "round \(round): \(run.finishedCount) finished; \(run.failures.prefix(3))")
             #expect(run.failures.isEmpty)
             for client in clients { try client.handle?.close() }
             clients.removeAll()

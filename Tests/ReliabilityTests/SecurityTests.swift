@@ -18,8 +18,9 @@ import InetEvents
         let queue = MessageQueue()
         let adapter = LegacyEventAdapter(eventMessage: 0x0401, sink: .queue(queue))
         let options = InetOptions([.noInherit, .secure]).rawValue
-        let handle = Inet.asyncConnect("localhost", UInt32(peer.port), .tcp, 2, options,
-                                       SecurityCredentials(trustRootsFile: TestCertificates.path("ca.pem")), adapter)
+        let handle = Inet.asyncConnect(
+            "localhost", UInt32(peer.port), .tcp, 2, options,
+            SecurityCredentials(trustRootsFile: TestCertificates.path("ca.pem")), adapter)
         peer.acceptClient()
         let secret = Array("TOP-SECRET-PLAINTEXT".utf8)
         let written = secret.withUnsafeBytes { Inet.write(handle, $0) }
@@ -34,16 +35,21 @@ import InetEvents
     /// Against an untrusted certificate every option combination fails verification, except
     /// `.trustedSite`, the one documented way to skip it.
     @Test func verificationIsSkippedOnlyByTrustedSite() async throws {
-        let combinations: [InetOptions] = [[], [.noDelay], [.keepAlive], [.secureFallback], [.preferIPv6], [.freeThread],
-                                           [.noDelay, .keepAlive, .secureFallback], [.trustedSite], [.trustedSite, .noDelay]]
+        let combinations: [InetOptions] = [
+            [], [.noDelay], [.keepAlive], [.secureFallback], [.preferIPv6], [.freeThread],
+            [.noDelay, .keepAlive, .secureFallback], [.trustedSite], [.trustedSite, .noDelay],
+        ]
         for extra in combinations {
-            let server = try Peer(["openssl", "s_server", "-accept", "127.0.0.1:0", "-rev", "-naccept", "1",
-                                   "-cert", TestCertificates.path("server.pem"), "-key", TestCertificates.path("server.key")])
+            let server = try Peer([
+                "openssl", "s_server", "-accept", "127.0.0.1:0", "-rev", "-naccept", "1",
+                "-cert", TestCertificates.path("server.pem"), "-key", TestCertificates.path("server.key"),
+            ])
             defer { server.stop() }
             let line = try server.waitForStdout(containing: "ACCEPT")
             let port = try #require(Int(line.split(separator: ":").last ?? ""))
             // No trust roots for the test CA: the certificate is untrusted.
-            let connector = Connector(host: "localhost", port: port, timeout: .seconds(5), options: extra.union([.noInherit, .secure]))
+            let connector = Connector(
+                host: "localhost", port: port, timeout: .seconds(5), options: extra.union([.noInherit, .secure]))
             do {
                 let connection = try await connector.connect()
                 #expect(extra.contains(.trustedSite), "connected without verification with \(extra)")
@@ -65,8 +71,9 @@ import InetEvents
         let cases: [SecurityCredentials] = [
             SecurityCredentials(certificateStore: TestCertificates.path("two-identities.p12"), password: password),
             SecurityCredentials(certificateStore: TestCertificates.path("server.key"), password: password),
-            SecurityCredentials(certificateStore: TestCertificates.path("server.pem"), password: password,
-                                privateKeyFile: TestCertificates.path("other.key")),
+            SecurityCredentials(
+                certificateStore: TestCertificates.path("server.pem"), password: password,
+                privateKeyFile: TestCertificates.path("other.key")),
             SecurityCredentials(certificateStore: "/nonexistent/store.p12", password: password),
         ]
         for credentials in cases {
@@ -85,14 +92,18 @@ import InetEvents
 
     /// inetcat's verbose log and error output never show the password it was given.
     @Test func passwordsStayOutOfInetcatOutput() throws {
-        let server = try Peer(["openssl", "s_server", "-accept", "127.0.0.1:0", "-rev", "-naccept", "1",
-                               "-cert", TestCertificates.path("server.pem"), "-key", TestCertificates.path("server.key")])
+        let server = try Peer([
+            "openssl", "s_server", "-accept", "127.0.0.1:0", "-rev", "-naccept", "1",
+            "-cert", TestCertificates.path("server.pem"), "-key", TestCertificates.path("server.key"),
+        ])
         defer { server.stop() }
         let line = try server.waitForStdout(containing: "ACCEPT")
         let port = String(line.split(separator: ":").last ?? "")
         let password = "pw-never-printed-7f3a"
-        let cat = try Peer([ProcessFacts.inetcatPath, "-v", "--secure", "--ca-file", TestCertificates.path("ca.pem"),
-                            "--cert-store", TestCertificates.path("client.p12"), "--cert-password", password, "localhost", port])
+        let cat = try Peer([
+            ProcessFacts.inetcatPath, "-v", "--secure", "--ca-file", TestCertificates.path("ca.pem"),
+            "--cert-store", TestCertificates.path("client.p12"), "--cert-password", password, "localhost", port,
+        ])
         #expect(try cat.finish() != 0)  // the wrong password fails the credentials
         #expect(cat.stderrText.contains("password"), "the error says what is wrong: \(cat.stderrText)")
         #expect(!cat.stderrText.contains(password) && !cat.stdoutText.contains(password))

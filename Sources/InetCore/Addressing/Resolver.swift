@@ -23,12 +23,16 @@ public protocol BlockingResolver: Resolver {
 
 extension BlockingResolver {
     /// Runs the blocking lookup on one of Inet's resolver threads and awaits it.
-    public func resolve(host: String, port: UInt16, protocol proto: InetProtocol) async throws(InetError) -> [SocketAddress] {
-        let result = await withUnsafeContinuation { (continuation: UnsafeContinuation<Result<[SocketAddress], InetError>, Never>) in
+    public func resolve(
+        host: String, port: UInt16, protocol proto: InetProtocol
+    ) async throws(InetError) -> [SocketAddress] {
+        let result = await withUnsafeContinuation {
+            (continuation: UnsafeContinuation<Result<[SocketAddress], InetError>, Never>) in
             do throws(InetError) {
                 try BlockingPool.shared.submit {
                     do throws(InetError) {
-                        continuation.resume(returning: .success(try self.resolve(host: host, port: port, protocol: proto)))
+                        continuation.resume(
+                            returning: .success(try self.resolve(host: host, port: port, protocol: proto)))
                     } catch {
                         continuation.resume(returning: .failure(error))
                     }

@@ -90,7 +90,9 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         var v4 = sockaddr_in()
         if text.withCString({ inet_pton(AF_INET, $0, &v4.sin_addr) }) == 1 {
             v4.sin_family = sa_family_t(AF_INET)
-            guard let address = withUnsafeBytes(of: &v4, { SocketAddress(storage: $0.baseAddress!) }) else { return nil }
+            guard let address = withUnsafeBytes(of: &v4, { SocketAddress(storage: $0.baseAddress!) }) else {
+                return nil
+            }
             self = address
             self.port = port
             return

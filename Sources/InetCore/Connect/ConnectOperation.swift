@@ -125,14 +125,20 @@ final class ConnectOperation {
         if let logger = plan.logger {
             switch result {
             case .success(let list):
-                logger.debug("resolved", metadata: metadata(["inet.addresses": .array(list.map { .string($0.ipAddress) })]))
+                logger.debug(
+                    "resolved", metadata: metadata(["inet.addresses": .array(list.map { .string($0.ipAddress) })]))
             case .failure(let error):
                 logger.debug("resolution failed", metadata: metadata(["inet.error": .string(error.description)]))
             }
         }
         switch result {
         case .success(let list):
-            resolved(list.map { var a = $0; a.port = plan.port; return a })
+            resolved(
+                list.map {
+                    var a = $0
+                    a.port = plan.port
+                    return a
+                })
         case .failure(let error):
             if !machine.isFinished {
                 resolution = .failed(error.code, error.message)
@@ -150,7 +156,8 @@ final class ConnectOperation {
             if usable.isEmpty {
                 lastError = InetError(
                     .addressFamilyNotSupported,
-                    "\(plan.host) has no \(bind.family) address, the family of localAddress \(bind.ipAddress)", host: plan.host)
+                    "\(plan.host) has no \(bind.family) address, the family of localAddress \(bind.ipAddress)",
+                    host: plan.host)
             }
         }
         let addresses = AddressOrdering.order(
@@ -198,7 +205,8 @@ final class ConnectOperation {
             }
             if let metrics {
                 metrics.clientOpened.increment()
-                metrics.connectDuration.recordNanoseconds(Int64(clamping: Deadline.now().uptimeNanoseconds - beganAt.uptimeNanoseconds))
+                metrics.connectDuration.recordNanoseconds(
+                    Int64(clamping: Deadline.now().uptimeNanoseconds - beganAt.uptimeNanoseconds))
                 core.metrics = .client(metrics)
             }
             finish(.success(Connection(core: core, host: plan.host, ioTimeout: plan.ioTimeout)))
@@ -241,7 +249,8 @@ final class ConnectOperation {
         } catch {
             lastError = error
             attempts[index].failure = error.code
-            plan.logger?.debug("attempt failed", metadata: metadata(attempt: index, ["inet.error": .string(error.description)]))
+            plan.logger?.debug(
+                "attempt failed", metadata: metadata(attempt: index, ["inet.error": .string(error.description)]))
             apply(machine.attemptFailed(index))
         }
     }
@@ -270,7 +279,9 @@ final class ConnectOperation {
     }
 
     /// Binds the first free port of 512…1023, starting at a random one.
-    private static func bindReservedPort(_ descriptor: borrowing SocketDescriptor, _ base: SocketAddress) throws(InetError) {
+    private static func bindReservedPort(
+        _ descriptor: borrowing SocketDescriptor, _ base: SocketAddress
+    ) throws(InetError) {
         let range = 512...1023
         let start = Int.random(in: range)
         for step in 0..<range.count {
@@ -279,11 +290,12 @@ final class ConnectOperation {
             do throws(InetError) {
                 try descriptor.bind(local)
                 return
-            } catch where error.code == .addressInUse {
+            } catch  where error.code == .addressInUse {
                 continue
-            } catch where error.code == .permissionDenied {
+            } catch  where error.code == .permissionDenied {
                 throw InetError(
-                    .permissionDenied, "reservedPort needs CAP_NET_BIND_SERVICE to bind a port below 1024", errno: EACCES)
+                    .permissionDenied, "reservedPort needs CAP_NET_BIND_SERVICE to bind a port below 1024",
+                    errno: EACCES)
             }
         }
         throw InetError(.addressInUse, "reservedPort: every port of 512…1023 is in use")
@@ -302,7 +314,9 @@ final class ConnectOperation {
             attempts[index].core = nil
             attempts[index].failure = InetErrorCode(errno: value)
             lastError = InetError.system("connect to \(attempts[index].address)", errno: value, host: plan.host)
-            plan.logger?.debug("attempt failed", metadata: metadata(attempt: index, ["inet.error": .string(lastError?.description ?? "")]))
+            plan.logger?.debug(
+                "attempt failed",
+                metadata: metadata(attempt: index, ["inet.error": .string(lastError?.description ?? "")]))
             apply(machine.attemptFailed(index))
         }
     }
@@ -325,11 +339,14 @@ final class ConnectOperation {
             case .success(let core):
                 if let engine = core.tls {
                     let info = TLSInfo(engine)
-                    logger.debug("TLS established", metadata: metadata([
-                        "inet.tls.version": .string(info.version), "inet.tls.cipher": .string(info.cipher),
-                        "inet.tls.verified": .stringConvertible(info.peerVerified), "inet.tls.resumed": .stringConvertible(info.resumed),
-                        "inet.tls.alpn": .string(info.applicationProtocol ?? "none"),
-                    ]))
+                    logger.debug(
+                        "TLS established",
+                        metadata: metadata([
+                            "inet.tls.version": .string(info.version), "inet.tls.cipher": .string(info.cipher),
+                            "inet.tls.verified": .stringConvertible(info.peerVerified),
+                            "inet.tls.resumed": .stringConvertible(info.resumed),
+                            "inet.tls.alpn": .string(info.applicationProtocol ?? "none"),
+                        ]))
                 }
             case .failure(let error):
                 logger.debug("TLS handshake failed", metadata: metadata(["inet.error": .string(error.description)]))
@@ -339,7 +356,9 @@ final class ConnectOperation {
     }
 
     private func startHandshake(_ index: Int) {
-        guard let core = attempts[index].core, let context = plan.tlsContext else { return assertionFailure("no socket to secure") }
+        guard let core = attempts[index].core, let context = plan.tlsContext else {
+            return assertionFailure("no socket to secure")
+        }
         // Connected means secured: the handshake runs under the same overall deadline.
         do throws(TLSError) {
             let engine = try TLSEngine(context: context, serverName: plan.host)
@@ -389,14 +408,17 @@ final class ConnectOperation {
         switch reason {
         case .noAddress, .attemptsFailed:
             error = lastError ?? InetError(.hostNotFound, "\(plan.host) has no address to connect to", host: plan.host)
-            if error.code != .timedOut { error.message = "cannot connect to \(plan.host) port \(plan.port): \(error.message)" }
+            if error.code != .timedOut {
+                error.message = "cannot connect to \(plan.host) port \(plan.port): \(error.message)"
+            }
         case .timedOut(securing: nil):
             error = InetError(
                 .timedOut, "connect to \(plan.host) port \(plan.port) timed out after \(plan.timeout)", host: plan.host)
         case .timedOut(securing: let index?):
             attempts[index].failure = .timedOut
             error = InetError(
-                .timedOut, "TLS handshake with \(plan.host) port \(plan.port) did not finish within \(plan.timeout)", host: plan.host)
+                .timedOut, "TLS handshake with \(plan.host) port \(plan.port) did not finish within \(plan.timeout)",
+                host: plan.host)
         case .handshakeFailed(let index):
             error = lastError ?? InetError(.tlsHandshakeFailed, "TLS handshake failed", host: plan.host)
             attempts[index].failure = error.code

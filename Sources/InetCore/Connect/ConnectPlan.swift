@@ -70,7 +70,11 @@ final class ConnectPlan: @unchecked Sendable {
         }
         self.host = host
         self.port = UInt16(port)
-        self.literal = literal.map { var a = $0; a.port = UInt16(port); return a }
+        self.literal = literal.map {
+            var a = $0
+            a.port = UInt16(port)
+            return a
+        }
 
         // Options.
         try OptionRules.check(c.options, protocol: c.protocol, localPort: c.localPort)
@@ -81,7 +85,8 @@ final class ConnectPlan: @unchecked Sendable {
         guard (0...65535).contains(c.localPort) else {
             throw InetError(.invalidPort, "localPort must be 0…65535; got \(c.localPort)")
         }
-        localPortMode = c.options.contains(.reservedPort) ? .reserved : c.localPort == 0 ? .any : .explicit(UInt16(c.localPort))
+        localPortMode =
+            c.options.contains(.reservedPort) ? .reserved : c.localPort == 0 ? .any : .explicit(UInt16(c.localPort))
         if let text = c.localAddress, !text.isEmpty {
             let stripped = HostValidation.stripBrackets(text)
             guard let address = SocketAddress(ipLiteral: stripped, port: 0) else {
@@ -94,7 +99,8 @@ final class ConnectPlan: @unchecked Sendable {
         if let literal, let localBind, literal.family != localBind.family {
             throw InetError(
                 .addressFamilyNotSupported,
-                "host \(host) is \(literal.family) but localAddress \(localBind.ipAddress) is \(localBind.family)", host: host)
+                "host \(host) is \(literal.family) but localAddress \(localBind.ipAddress) is \(localBind.family)",
+                host: host)
         }
 
         if let context = c.tlsContext {
@@ -102,7 +108,8 @@ final class ConnectPlan: @unchecked Sendable {
         } else if c.options.contains(.secure) {
             let configuration = TLSConfiguration(
                 role: .client, verifyPeer: !c.options.contains(.trustedSite),
-                legacyFallback: c.options.contains(.secureFallback), credentials: c.credentials ?? SecurityCredentials())
+                legacyFallback: c.options.contains(.secureFallback), credentials: c.credentials ?? SecurityCredentials()
+            )
             do throws(TLSError) {
                 tlsContext = try TLSContextCache.context(for: configuration)
             } catch {
@@ -132,7 +139,8 @@ extension ConnectPlan {
     static func port(_ c: Connector, host: String) throws(InetError) -> Int {
         if c.port == 0 {
             guard let fallback = c.defaultPort else {
-                throw InetError(.invalidPort, "port 0 means the default port, and this connector has no defaultPort", host: host)
+                throw InetError(
+                    .invalidPort, "port 0 means the default port, and this connector has no defaultPort", host: host)
             }
             guard (1...65535).contains(fallback) else {
                 throw InetError(.invalidPort, "defaultPort must be 1…65535; got \(fallback)", host: host)
@@ -163,25 +171,34 @@ extension ConnectPlan {
     }
 
     /// A caller's client context, checked against the connector's options and credentials.
-    static func check(_ context: TLSContext, options: InetOptions, credentials: SecurityCredentials?,
-                      host: String) throws(InetError) -> TLSContext {
+    static func check(
+        _ context: TLSContext, options: InetOptions, credentials: SecurityCredentials?,
+        host: String
+    ) throws(InetError) -> TLSContext {
         let configuration = context.configuration
         guard options.contains(.secure) else {
             throw InetError(.invalidOptions, "invalid options \(options): a tlsContext needs .secure", host: host)
         }
         guard configuration.role == .client else {
-            throw InetError(.invalidParameter, "a connector's tlsContext must be a .client context; got a server one", host: host)
+            throw InetError(
+                .invalidParameter, "a connector's tlsContext must be a .client context; got a server one", host: host)
         }
         guard credentials == nil else {
             throw InetError(.invalidParameter, "give a connector credentials or a tlsContext, not both", host: host)
         }
         if options.contains(.trustedSite) == configuration.verifyPeer {
-            throw InetError(.invalidOptions, "invalid options \(options): .trustedSite is \(options.contains(.trustedSite) ? "set" : "not set") "
-                            + "but the tlsContext \(configuration.verifyPeer ? "verifies" : "does not verify") the server", host: host)
+            throw InetError(
+                .invalidOptions,
+                "invalid options \(options): .trustedSite is \(options.contains(.trustedSite) ? "set" : "not set") "
+                    + "but the tlsContext \(configuration.verifyPeer ? "verifies" : "does not verify") the server",
+                host: host)
         }
         if options.contains(.secureFallback) != configuration.legacyFallback {
-            throw InetError(.invalidOptions, "invalid options \(options): .secureFallback is \(options.contains(.secureFallback) ? "set" : "not set") "
-                            + "but the tlsContext was made \(configuration.legacyFallback ? "with" : "without") legacyFallback", host: host)
+            throw InetError(
+                .invalidOptions,
+                "invalid options \(options): .secureFallback is \(options.contains(.secureFallback) ? "set" : "not set") "
+                    + "but the tlsContext was made \(configuration.legacyFallback ? "with" : "without") legacyFallback",
+                host: host)
         }
         return context
     }
@@ -225,7 +242,9 @@ enum HostValidation {
 
     /// Returns the host to use and its address when it is an IP literal.
     static func validate(_ raw: String) throws(InetError) -> (String, SocketAddress?) {
-        func bad(_ why: String) -> InetError { InetError(.invalidHostName, "invalid host name '\(raw)': \(why)", host: raw) }
+        func bad(_ why: String) -> InetError {
+            InetError(.invalidHostName, "invalid host name '\(raw)': \(why)", host: raw)
+        }
         if raw.isEmpty { throw bad("it is empty") }
         if raw.utf8.count > 253 { throw bad("it is \(raw.utf8.count) bytes; at most 253 are allowed") }
         if contains(raw, UInt8(ascii: "/")) { throw bad("it looks like a URL; give only the host name") }
@@ -237,11 +256,14 @@ enum HostValidation {
             if label.isEmpty { throw bad("it has an empty label") }
             if label.utf8.count > 63 { throw bad("the label '\(label.prefix(20))…' is over 63 bytes") }
             for byte in label.utf8 {
-                let ok = (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+                let ok =
+                    (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
                     || byte == 0x2D || byte == 0x5F
                 if !ok { throw bad("it contains the character \(printable(byte)), which no host name may hold") }
             }
-            if label.hasPrefix("-") || label.hasSuffix("-") { throw bad("the label '\(label)' starts or ends with '-'") }
+            if label.hasPrefix("-") || label.hasSuffix("-") {
+                throw bad("the label '\(label)' starts or ends with '-'")
+            }
         }
         return (host, nil)
     }

@@ -101,8 +101,10 @@ public struct Connector: Sendable {
     /// A connector from legacy arguments: `timeoutSeconds` as `nTimeout` — for the connect and,
     /// as the original applied it, for each read and write (`ioTimeout` `.sameAsConnect`) —
     /// and `options` as `dwOptions`.
-    public init(legacyHost host: String, port: UInt32, protocol: InetProtocol, timeoutSeconds: UInt32,
-                options: UInt32, localAddress: String?, localPort: UInt32) {
+    public init(
+        legacyHost host: String, port: UInt32, protocol: InetProtocol, timeoutSeconds: UInt32,
+        options: UInt32, localAddress: String?, localPort: UInt32
+    ) {
         self.init(
             host: host, port: Int(port), protocol: `protocol`, timeout: .seconds(Int64(timeoutSeconds)),
             options: InetOptions(rawValue: options), localAddress: localAddress, localPort: Int(localPort))

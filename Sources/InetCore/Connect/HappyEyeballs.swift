@@ -89,12 +89,14 @@ struct HappyEyeballs {
 
     mutating func attemptFailed(_ index: Int) -> Actions {
         guard case .connecting(var inFlight, let next, let armed) = phase,
-              inFlight.remove(index) else { return illegal("attemptFailed(\(index))") }
+            inFlight.remove(index)
+        else { return illegal("attemptFailed(\(index))") }
         var actions = armed ? Actions(.disarmStagger) : Actions()
         if next < addressCount {
             actions.append(contentsOf: startNext(inFlight: inFlight, next: next))
         } else if inFlight.isEmpty {
-            actions.append(contentsOf: end(.failed(.attemptsFailed), closing: EmptyCollection(), .fail(.attemptsFailed)))
+            actions.append(
+                contentsOf: end(.failed(.attemptsFailed), closing: EmptyCollection(), .fail(.attemptsFailed)))
         } else {
             phase = .connecting(inFlight: inFlight, next: next, staggerArmed: false)
         }
@@ -129,10 +131,12 @@ struct HappyEyeballs {
             return end(.failed(.timedOut(securing: nil)), closing: EmptyCollection(), .fail(.timedOut(securing: nil)))
         case .connecting(let inFlight, _, let armed):
             var actions = armed ? Actions(.disarmStagger) : Actions()
-            actions.append(contentsOf: end(.failed(.timedOut(securing: nil)), closing: inFlight, .fail(.timedOut(securing: nil))))
+            actions.append(
+                contentsOf: end(.failed(.timedOut(securing: nil)), closing: inFlight, .fail(.timedOut(securing: nil))))
             return actions
         case .securing(let index):
-            return end(.failed(.timedOut(securing: index)), closing: CollectionOfOne(index), .fail(.timedOut(securing: index)))
+            return end(
+                .failed(.timedOut(securing: index)), closing: CollectionOfOne(index), .fail(.timedOut(securing: index)))
         case .succeeded, .failed:
             return illegal("timedOut")  // the deadline timer is cancelled when the connect ends
         }

@@ -17,7 +17,9 @@ extension Connection {
         /// `submitted` runs once the read is queued on the loop: a cancel sent after it is
         /// ordered behind the read there, so it always finds the read.
         @available(*, noasync)
-        package func read(maxBytes: Int, timeout: Duration?, call id: UInt64, submitted: () -> Void = {}) throws(InetError) -> [UInt8] {
+        package func read(
+            maxBytes: Int, timeout: Duration?, call id: UInt64, submitted: () -> Void = {}
+        ) throws(InetError) -> [UInt8] {
             let c = connection
             let deadline = try c.deadline(timeout)
             return try blockForCompletion("read()") { completion in
@@ -34,7 +36,9 @@ extension Connection {
 
         /// The blocking write as call `call`; `submitted` as for ``read(maxBytes:timeout:call:submitted:)``.
         @available(*, noasync)
-        package func write(_ bytes: [UInt8], timeout: Duration?, call id: UInt64, submitted: () -> Void = {}) throws(InetError) {
+        package func write(
+            _ bytes: [UInt8], timeout: Duration?, call id: UInt64, submitted: () -> Void = {}
+        ) throws(InetError) {
             let c = connection
             let deadline = try c.deadline(timeout)
             try blockForCompletion("write()") { completion in

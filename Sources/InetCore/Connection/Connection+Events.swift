@@ -78,7 +78,9 @@ extension Connection {
 extension Connector {
     /// Validates, then starts connecting; `completion` runs once, on the connection's loop
     /// thread. Returns that loop. Bad input throws here, before any socket exists.
-    package func startConnect(_ completion: @escaping @Sendable (Result<Connection, InetError>) -> Void) throws(InetError) -> EventLoop {
+    package func startConnect(
+        _ completion: @escaping @Sendable (Result<Connection, InetError>) -> Void
+    ) throws(InetError) -> EventLoop {
         let plan = try ConnectPlan(self)
         ConnectOperation.start(plan, .callback(completion))
         return plan.loop

@@ -51,7 +51,9 @@ public final class Connection: Sendable {
     func makeID() -> UInt64 { nextID.wrappingAdd(1, ordering: .relaxed).oldValue }
 
     func deadline(_ timeout: Duration?) throws(InetError) -> Deadline? {
-        if let timeout, timeout <= .zero { throw InetError(.invalidTimeout, "timeout must be positive; got \(timeout)") }
+        if let timeout, timeout <= .zero {
+            throw InetError(.invalidTimeout, "timeout must be positive; got \(timeout)")
+        }
         return (timeout ?? ioTimeout).map { Deadline.after($0) }
     }
 
@@ -72,15 +74,21 @@ public final class Connection: Sendable {
 
     /// Reads what is available, up to `maxBytes` (TCP) or one whole datagram (UDP).
     /// Returns `[]` once the peer has closed and every byte was read (TCP).
-    nonisolated(nonsending) public func read(maxBytes: Int = 65536, timeout: Duration? = nil) async throws(InetError) -> [UInt8] {
+    nonisolated(nonsending) public func read(
+        maxBytes: Int = 65536, timeout: Duration? = nil
+    ) async throws(InetError) -> [UInt8] {
         let deadline = try deadline(timeout)
         // On the loop's own executor, bytes already there are returned without a suspension.
-        if eventLoop.inEventLoop, !Task.isCancelled, let bytes = try core.value.readNow(maxBytes: maxBytes) { return bytes }
+        if eventLoop.inEventLoop, !Task.isCancelled, let bytes = try core.value.readNow(maxBytes: maxBytes) {
+            return bytes
+        }
         let id = makeID()
         let core = self.core
         return try await awaitCompletion { completion in
             // Already on the loop (a loop-executor task): wait there directly, no hop.
-            if eventLoop.inEventLoop { return core.value.read(id: id, maxBytes: maxBytes, deadline: deadline, completion) }
+            if eventLoop.inEventLoop {
+                return core.value.read(id: id, maxBytes: maxBytes, deadline: deadline, completion)
+            }
             onLoop(completion) { $0.read(id: id, maxBytes: maxBytes, deadline: deadline, completion) }
         } cancel: {
             cancelRead(id)
@@ -98,7 +106,9 @@ public final class Connection: Sendable {
     /// read (TCP). The array's capacity is kept and reused: from a task on the connection's loop
     /// (see ``EventLoop``'s task executor) a read allocates nothing once `buffer` is big enough.
     /// From elsewhere it costs what ``read(maxBytes:timeout:)`` costs.
-    nonisolated(nonsending) public func read(into buffer: inout [UInt8], maxBytes: Int = 65536, timeout: Duration? = nil) async throws(InetError) -> Int {
+    nonisolated(nonsending) public func read(
+        into buffer: inout [UInt8], maxBytes: Int = 65536, timeout: Duration? = nil
+    ) async throws(InetError) -> Int {
         guard eventLoop.inEventLoop else {
             let bytes = try await read(maxBytes: maxBytes, timeout: timeout)
             buffer.removeAll(keepingCapacity: true)
@@ -133,7 +143,9 @@ public final class Connection: Sendable {
             if eventLoop.inEventLoop { return core.value.write(id: id, bytes: bytes, deadline: deadline, completion) }
             onLoop(completion) { $0.write(id: id, bytes: bytes, deadline: deadline, completion) }
         } cancel: { [eventLoop] in
-            eventLoop.execute { core.value.cancelWrite(id, InetError(.cancelled, "write cancelled; none of it was sent")) }
+            eventLoop.execute {
+                core.value.cancelWrite(id, InetError(.cancelled, "write cancelled; none of it was sent"))
+            }
         }
     }
 
@@ -156,7 +168,8 @@ public final class Connection: Sendable {
     nonisolated(nonsending) public func shutdown(_ direction: ShutdownDirection) async throws(InetError) {
         try await awaitCompletion { completion in
             onLoop(completion) { core in Self.shutdown(core, direction, completion) }
-        } cancel: {}
+        } cancel: {
+        }
     }
 
     static func shutdown(_ core: ConnectionCore, _ direction: ShutdownDirection, _ completion: Completion<Void>) {
@@ -177,7 +190,8 @@ public final class Connection: Sendable {
             // From the loop's own executor: close right here (no closure, no hop).
             if eventLoop.inEventLoop { return core.value.close(deadline: deadline, completion) }
             onLoop(completion) { $0.close(deadline: deadline, completion) }
-        } cancel: {}
+        } cancel: {
+        }
     }
 
     // MARK: inbound
@@ -210,7 +224,9 @@ public struct InboundBytes: AsyncSequence, Sendable {
         var done = false
 
         /// The next chunk, or `nil` after the peer closed (TCP).
-        public mutating func next(isolation actor: isolated (any Actor)? = #isolation) async throws(InetError) -> [UInt8]? {
+        public mutating func next(
+            isolation actor: isolated (any Actor)? = #isolation
+        ) async throws(InetError) -> [UInt8]? {
             guard !done else { return nil }
             let count = try await connection.read(into: &buffer)
             if count == 0 && connection.protocol == .tcp {

@@ -41,8 +41,10 @@ extension ConnectionCore {
             } else if let deadline {
                 closeTimer = loop.scheduleInLoop(at: deadline) { [weak self] in
                     guard let self else { return }
-                    self.fail(InetError(
-                        .timedOut, "close timed out with \(self.writeQueue.byteCount) queued bytes the peer did not take"))
+                    self.fail(
+                        InetError(
+                            .timedOut,
+                            "close timed out with \(self.writeQueue.byteCount) queued bytes the peer did not take"))
                 }
             }
         }
@@ -102,15 +104,21 @@ extension ConnectionCore {
     /// close waiters succeed when nil. A handshake's owner hears how it ended, unless
     /// `tellOwner` is false (the owner itself is closing the socket).
     func closeNow(_ error: InetError?, tellOwner: Bool = true) {
-        guard let ending = state.close(error, readable: readable, secure: tls != nil, tellOwner: tellOwner) else { return }
+        guard let ending = state.close(error, readable: readable, secure: tls != nil, tellOwner: tellOwner) else {
+            return
+        }
         metrics?.closed()
         metrics = nil
         if let logger {
-            let reason = error?.description ?? (peerEndRecord.load(ordering: .relaxed) != 0 ? "closed after the peer's end" : "closed locally")
-            logger.debug("connection closed", metadata: [
-                "inet.host": .string(host ?? ""), "inet.address": .string(knownRemoteAddress?.ipAddress ?? ""),
-                "inet.reason": .string(reason),
-            ])
+            let reason =
+                error?.description
+                ?? (peerEndRecord.load(ordering: .relaxed) != 0 ? "closed after the peer's end" : "closed locally")
+            logger.debug(
+                "connection closed",
+                metadata: [
+                    "inet.host": .string(host ?? ""), "inet.address": .string(knownRemoteAddress?.ipAddress ?? ""),
+                    "inet.reason": .string(reason),
+                ])
         }
         readable = false
         writable = false
@@ -123,7 +131,8 @@ extension ConnectionCore {
         let closed = error ?? InetError(.connectionClosed, "connection closed locally")
         pendingReads.failAll(closed)
         pendingWrites.failAll(closed)
-        let shutdowns = shutdownWaiters, closes = closeWaiters
+        let shutdowns = shutdownWaiters
+        let closes = closeWaiters
         shutdownWaiters = []
         closeWaiters = []
         for s in shutdowns { s.fail(closed) }

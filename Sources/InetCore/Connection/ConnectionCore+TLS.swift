@@ -39,8 +39,11 @@ extension ConnectionCore {
             case .fed: continue
             case .wouldBlock: return
             case .endOfStream:
-                return finishHandshake(.failure(InetError(
-                    .tlsHandshakeFailed, "the peer closed the connection during the TLS handshake", host: host)))
+                return finishHandshake(
+                    .failure(
+                        InetError(
+                            .tlsHandshakeFailed, "the peer closed the connection during the TLS handshake", host: host))
+                )
             case .failed(let error): return finishHandshake(.failure(error))
             }
         }
@@ -69,7 +72,8 @@ extension ConnectionCore {
     func readTLSInput(_ tls: TLSEngine) -> TLSInput {
         guard readable, let fd = descriptor?.raw else { return .wouldBlock }
         do throws(InetError) {
-            switch try Syscall.read(fd, into: loop.scratch, stream: true, "read from \(remoteDescription)", host: host) {
+            switch try Syscall.read(fd, into: loop.scratch, stream: true, "read from \(remoteDescription)", host: host)
+            {
             case .processed(let n):
                 tls.feed(UnsafeRawBufferPointer(rebasing: loop.scratch[0..<n]))
                 return .fed

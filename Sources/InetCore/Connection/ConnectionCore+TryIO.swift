@@ -7,7 +7,8 @@ import InetTLS
 extension ConnectionCore {
     func tryRead(into buffer: UnsafeMutableRawBufferPointer) throws(InetError) -> TryReadResult {
         // One look at the state on the per-event path: open with input open reads on.
-        if case .open(let flow) = state, flow.input == .open {} else {
+        if case .open(let flow) = state, flow.input == .open {
+        } else {
             if let error = refusal(reading: true) { throw error }
             if inputEnded { return .endOfStream }
         }
@@ -15,7 +16,8 @@ extension ConnectionCore {
         guard let fd = descriptor?.raw else { throw InetError(.connectionClosed, "connection closed") }
         let result: IOResult
         do throws(InetError) {
-            result = try Syscall.read(fd, into: buffer, stream: !isDatagram, "read from \(remoteDescription)", host: host)
+            result = try Syscall.read(
+                fd, into: buffer, stream: !isDatagram, "read from \(remoteDescription)", host: host)
         } catch {
             if !isDatagram { fail(error) }
             throw error
@@ -49,14 +51,18 @@ extension ConnectionCore {
     private func truncated(_ tls: TLSEngine) -> InetError {
         peerEndRecord.store(PeerEnd.truncated.rawValue, ordering: .releasing)
         let whereCut = tls.hasPartialRecord ? " in the middle of a TLS record" : ""
-        let failure = InetError(.tlsTruncated, "read from \(remoteDescription): the peer closed TCP\(whereCut) without "
-                                + "TLS close_notify after \(plaintextReceived) bytes; the data may be truncated", host: host)
+        let failure = InetError(
+            .tlsTruncated,
+            "read from \(remoteDescription): the peer closed TCP\(whereCut) without "
+                + "TLS close_notify after \(plaintextReceived) bytes; the data may be truncated", host: host)
         fail(failure)
         return failure
     }
 
     /// Decrypts what the engine holds, reading ciphertext from the socket as needed.
-    private func tryReadTLS(_ tls: TLSEngine, into buffer: UnsafeMutableRawBufferPointer) throws(InetError) -> TryReadResult {
+    private func tryReadTLS(
+        _ tls: TLSEngine, into buffer: UnsafeMutableRawBufferPointer
+    ) throws(InetError) -> TryReadResult {
         while true {
             let result: TLSEngine.ReadResult
             do throws(TLSError) { result = try tls.read(into: buffer) } catch {
@@ -89,7 +95,9 @@ extension ConnectionCore {
     /// Copies waiting bytes into `buffer` without consuming them; 0 when none are waiting.
     func tryPeek(into buffer: UnsafeMutableRawBufferPointer) -> Result<Int, InetError> {
         if case .closed(let error?) = state { return .failure(error) }
-        guard case .open = state, let fd = descriptor?.raw else { return .failure(InetError(.notConnected, "not connected")) }
+        guard case .open = state, let fd = descriptor?.raw else {
+            return .failure(InetError(.notConnected, "not connected"))
+        }
         if let tls {
             if case .fed = readTLSInput(tls) {}  // take what the socket holds, then look
             return .success(tls.peek(into: buffer))
@@ -132,7 +140,8 @@ extension ConnectionCore {
     func tryWrite(_ bytes: UnsafeRawBufferPointer) throws(InetError) -> TryWriteResult {
         if let error = refusal(reading: false) { throw error }
         if isDatagram, bytes.count > Self.maxDatagram {
-            throw InetError(.messageTooLong, "a UDP datagram holds at most \(Self.maxDatagram) bytes; got \(bytes.count)")
+            throw InetError(
+                .messageTooLong, "a UDP datagram holds at most \(Self.maxDatagram) bytes; got \(bytes.count)")
         }
         if let tls {
             // Ciphertext goes through the queue; refuse only while it is over the limit.

@@ -80,8 +80,10 @@ final class ConnectionCore {
 
     var isDatagram: Bool { proto == .udp }
 
-    init(loop: EventLoop, descriptor: consuming SocketDescriptor, protocol proto: InetProtocol,
-         state: ConnectionState, highWater: Int) {
+    init(
+        loop: EventLoop, descriptor: consuming SocketDescriptor, protocol proto: InetProtocol,
+        state: ConnectionState, highWater: Int
+    ) {
         self.loop = loop
         self.proto = proto
         self.state = state
@@ -124,8 +126,9 @@ final class ConnectionCore {
         case .connecting(let operation, let attempt):
             guard readiness.writable else { return }
             // Plain EPOLLOUT means connected: SO_ERROR is read only when the kernel flags a problem.
-            finishConnect(operation, attempt, readable: readiness.readable,
-                          failed: readiness.error || readiness.closedBothWays)
+            finishConnect(
+                operation, attempt, readable: readiness.readable,
+                failed: readiness.error || readiness.closedBothWays)
         case .handshaking:
             if readiness.readable { readable = true }
             if readiness.writable {
@@ -148,8 +151,12 @@ final class ConnectionCore {
             }
             if readiness.hangup || readiness.error, let sink = eventSink, state.reportPeerEnd() {
                 let pending = descriptor?.pendingError ?? 0
-                if pending != 0 { peerResetError = InetError.system("read from \(remoteDescription)", errno: pending, host: host) }
-                sink.connectionPeerClosed(pending == 0 ? nil : InetError.system("connection to \(remoteDescription)", errno: pending, host: host))
+                if pending != 0 {
+                    peerResetError = InetError.system("read from \(remoteDescription)", errno: pending, host: host)
+                }
+                sink.connectionPeerClosed(
+                    pending == 0
+                        ? nil : InetError.system("connection to \(remoteDescription)", errno: pending, host: host))
             }
         case .closed:
             break
@@ -186,7 +193,9 @@ final class ConnectionCore {
 
     func read(id: UInt64, maxBytes: Int, deadline: Deadline?, _ completion: Completion<[UInt8]>) {
         if let error = refusal(reading: true) { return completion.fail(error) }
-        let timer = deadline.map { loop.scheduleInLoop(at: $0) { [weak self] in self?.cancelRead(id, InetError(.timedOut, "read timed out")) } }
+        let timer = deadline.map {
+            loop.scheduleInLoop(at: $0) { [weak self] in self?.cancelRead(id, InetError(.timedOut, "read timed out")) }
+        }
         pendingReads.append(id: id, maxBytes, completion, timer: timer)
         serviceReads()
     }
@@ -265,14 +274,20 @@ final class ConnectionCore {
     func write(id: UInt64, bytes: [UInt8], deadline: Deadline?, _ completion: Completion<Void>) {
         if let error = refusal(reading: false) { return completion.fail(error) }
         if isDatagram, bytes.count > Self.maxDatagram {
-            return completion.fail(InetError(
-                .messageTooLong, "a UDP datagram holds at most \(Self.maxDatagram) bytes; got \(bytes.count)"))
+            return completion.fail(
+                InetError(
+                    .messageTooLong, "a UDP datagram holds at most \(Self.maxDatagram) bytes; got \(bytes.count)"))
         }
         if let accepted = writeNow(bytes) { return completion.complete(accepted) }
-        let timer = deadline.map { loop.scheduleInLoop(at: $0) { [weak self] in
-            self?.cancelWrite(id, InetError(
-                .timedOut, "write timed out waiting for the peer to take queued bytes; none of this write was sent"))
-        } }
+        let timer = deadline.map {
+            loop.scheduleInLoop(at: $0) { [weak self] in
+                self?.cancelWrite(
+                    id,
+                    InetError(
+                        .timedOut,
+                        "write timed out waiting for the peer to take queued bytes; none of this write was sent"))
+            }
+        }
         pendingWrites.append(id: id, bytes, completion, timer: timer)
     }
 
@@ -290,7 +305,8 @@ final class ConnectionCore {
     func writeOnLoop(_ bytes: [UInt8]) throws(InetError) -> Bool {
         if let error = refusal(reading: false) { throw error }
         if isDatagram, bytes.count > Self.maxDatagram {
-            throw InetError(.messageTooLong, "a UDP datagram holds at most \(Self.maxDatagram) bytes; got \(bytes.count)")
+            throw InetError(
+                .messageTooLong, "a UDP datagram holds at most \(Self.maxDatagram) bytes; got \(bytes.count)")
         }
         guard let accepted = writeNow(bytes) else { return false }
         try accepted.get()
@@ -360,8 +376,10 @@ final class ConnectionCore {
 
     func flushWrites() {
         if let fd = descriptor?.raw, !writeQueue.isEmpty, writable {
-            switch writeQueue.flush(fd: fd, datagrams: isDatagram,
-                                    "write to \(remoteDescription) (\(writeQueue.byteCount) queued bytes unsent)") {
+            switch writeQueue.flush(
+                fd: fd, datagrams: isDatagram,
+                "write to \(remoteDescription) (\(writeQueue.byteCount) queued bytes unsent)")
+            {
             case .drained: break
             case .wouldBlock: writable = false
             case .failed(let error):

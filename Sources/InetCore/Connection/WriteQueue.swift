@@ -31,8 +31,11 @@ struct WriteQueue {
 
     mutating func append(_ bytes: [UInt8], from offset: Int = 0) {
         guard offset < bytes.count || bytes.isEmpty else { return }
-        if chunks.isEmpty { headOffset = offset }
-        else if offset != 0 { preconditionFailure("only the first chunk may start part-way") }
+        if chunks.isEmpty {
+            headOffset = offset
+        } else if offset != 0 {
+            preconditionFailure("only the first chunk may start part-way")
+        }
         chunks.append(bytes)
         byteCount += bytes.count - offset
     }
@@ -42,7 +45,8 @@ struct WriteQueue {
         while !chunks.isEmpty {
             let sent: Int
             do throws(InetError) {
-                let result = datagrams
+                let result =
+                    datagrams
                     ? try chunks[0].withRawBytes { raw throws(InetError) in try Syscall.send(fd, raw, what()) }
                     : try gatheredSend(fd: fd, what())
                 guard case .processed(let n) = result else { return .wouldBlock }
@@ -87,7 +91,8 @@ struct WriteQueue {
             // the array alive and unmodified throughout, and a native array's storage does not move.
             chunk.withUnsafeBytes { raw in
                 let skip = i == 0 ? headOffset : 0
-                vectors[i] = iovec(iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress! + skip), iov_len: raw.count - skip)
+                vectors[i] = iovec(
+                    iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress! + skip), iov_len: raw.count - skip)
             }
             count += 1
         }

@@ -23,11 +23,14 @@ public struct BufferedReader: Sendable {
     /// Exactly `count` bytes. Throws `connectionClosed` (naming how many had arrived) when the
     /// peer closes first; the bytes that did arrive stay buffered.
     public mutating func read(exactly count: Int, timeout: Duration? = nil) async throws(InetError) -> [UInt8] {
-        guard count >= 0 else { throw InetError(.invalidParameter, "read(exactly:) needs a count of 0 or more; got \(count)") }
+        guard count >= 0 else {
+            throw InetError(.invalidParameter, "read(exactly:) needs a count of 0 or more; got \(count)")
+        }
         let deadline = Self.deadline(timeout)
         while bufferedCount < count {
             guard try await fill(deadline) else {
-                throw InetError(.connectionClosed, "the peer closed after \(bufferedCount) of the \(count) bytes asked for")
+                throw InetError(
+                    .connectionClosed, "the peer closed after \(bufferedCount) of the \(count) bytes asked for")
             }
         }
         return take(count)
@@ -36,8 +39,12 @@ public struct BufferedReader: Sendable {
     /// The bytes up to `delimiter` (excluded, and consumed), or `nil` when the peer closed with
     /// nothing buffered. Throws `messageTooLong` when the frame is longer than `maxBytes`
     /// (its bytes stay buffered: a later call with a larger limit returns it), and `connectionClosed` when the peer closes inside a frame.
-    public mutating func read(until delimiter: [UInt8], maxBytes: Int = 65536, timeout: Duration? = nil) async throws(InetError) -> [UInt8]? {
-        guard !delimiter.isEmpty else { throw InetError(.invalidParameter, "read(until:) needs a delimiter of at least one byte") }
+    public mutating func read(
+        until delimiter: [UInt8], maxBytes: Int = 65536, timeout: Duration? = nil
+    ) async throws(InetError) -> [UInt8]? {
+        guard !delimiter.isEmpty else {
+            throw InetError(.invalidParameter, "read(until:) needs a delimiter of at least one byte")
+        }
         let deadline = Self.deadline(timeout)
         var searched = start
         while true {
@@ -54,7 +61,8 @@ public struct BufferedReader: Sendable {
             if bufferedCount - (delimiter.count - 1) > maxBytes { throw Self.tooLong(nil, maxBytes) }
             guard try await fill(deadline) else {
                 if bufferedCount == 0 { return nil }
-                throw InetError(.connectionClosed, "the peer closed inside a frame: \(bufferedCount) bytes without the delimiter")
+                throw InetError(
+                    .connectionClosed, "the peer closed inside a frame: \(bufferedCount) bytes without the delimiter")
             }
         }
     }
@@ -66,7 +74,7 @@ public struct BufferedReader: Sendable {
             guard var line = try await read(until: [0x0A], maxBytes: maxBytes, timeout: timeout) else { return nil }
             if line.last == 0x0D { line.removeLast() }
             return String(decoding: line, as: UTF8.self)
-        } catch where error.code == .connectionClosed && ended {
+        } catch  where error.code == .connectionClosed && ended {
             var rest = take(bufferedCount)
             if rest.last == 0x0D { rest.removeLast() }
             return String(decoding: rest, as: UTF8.self)
@@ -162,7 +170,9 @@ extension Connection {
             var reader: BufferedReader
 
             /// The next line, `nil` after the last.
-            public mutating func next(isolation actor: isolated (any Actor)? = #isolation) async throws(InetError) -> String? {
+            public mutating func next(
+                isolation actor: isolated (any Actor)? = #isolation
+            ) async throws(InetError) -> String? {
                 try await reader.readLine()
             }
 

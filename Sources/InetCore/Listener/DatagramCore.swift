@@ -59,9 +59,11 @@ final class DatagramCore {
 
     func receive(id: UInt64, deadline: Deadline?, _ completion: Completion<Datagram>) {
         guard descriptor != nil else { return completion.fail(InetError(.connectionClosed, "socket closed")) }
-        let timer = deadline.map { loop.scheduleInLoop(at: $0) { [weak self] in
-            self?.cancel(id, InetError(.timedOut, "no datagram arrived before the timeout"))
-        } }
+        let timer = deadline.map {
+            loop.scheduleInLoop(at: $0) { [weak self] in
+                self?.cancel(id, InetError(.timedOut, "no datagram arrived before the timeout"))
+            }
+        }
         receives.append(id: id, (), completion, timer: timer)
         serviceReceives()
     }
@@ -71,8 +73,10 @@ final class DatagramCore {
     func send(_ datagram: Datagram, _ completion: Completion<Void>) {
         guard descriptor != nil else { return completion.fail(InetError(.connectionClosed, "socket closed")) }
         guard datagram.bytes.count <= ConnectionCore.maxDatagram else {
-            return completion.fail(InetError(
-                .messageTooLong, "a UDP datagram holds at most \(ConnectionCore.maxDatagram) bytes; got \(datagram.bytes.count)"))
+            return completion.fail(
+                InetError(
+                    .messageTooLong,
+                    "a UDP datagram holds at most \(ConnectionCore.maxDatagram) bytes; got \(datagram.bytes.count)"))
         }
         sends.append(PendingSend(datagram: datagram, completion: completion))
         serviceSends()
@@ -86,8 +90,11 @@ final class DatagramCore {
                     readable = false
                     return
                 }
-                receives.completeFirst(.success(Datagram(
-                    bytes: Array(UnsafeRawBufferPointer(rebasing: loop.scratch[0..<n])), peer: peer ?? .any(.ipv4, port: 0))))
+                receives.completeFirst(
+                    .success(
+                        Datagram(
+                            bytes: Array(UnsafeRawBufferPointer(rebasing: loop.scratch[0..<n])),
+                            peer: peer ?? .any(.ipv4, port: 0))))
             } catch {
                 receives.completeFirst(.failure(error))
             }

@@ -14,7 +14,9 @@ extension Listener {
         /// The blocking accept as call `call` (see ``Listener/cancelBlockingCall(_:)``); `submitted`
         /// runs once the accept is queued on the loop (a cancel sent after it finds it).
         @available(*, noasync)
-        package func accept(timeout: Duration?, call id: UInt64, submitted: () -> Void = {}) throws(InetError) -> Connection {
+        package func accept(
+            timeout: Duration?, call id: UInt64, submitted: () -> Void = {}
+        ) throws(InetError) -> Connection {
             let (core, deadline) = (try listener.streamCore("accept()"), timeout.map { Deadline.after($0) })
             return try blockForCompletion("accept()") { completion in
                 listener.submit(completion) { core.value.accept(id: id, deadline: deadline, completion) }
@@ -25,7 +27,9 @@ extension Listener {
         /// Blocking ``receive(timeout:)``.
         @available(*, noasync, message: "blocks the thread; use the async call, or call it from a worker thread")
         public func receive(timeout: Duration? = nil) throws(InetError) -> Datagram {
-            let (core, id, deadline) = (try listener.datagramCore("receive()"), listener.makeID(), timeout.map { Deadline.after($0) })
+            let (core, id, deadline) = (
+                try listener.datagramCore("receive()"), listener.makeID(), timeout.map { Deadline.after($0) }
+            )
             return try blockForCompletion("receive()") { completion in
                 listener.submit(completion) { core.value.receive(id: id, deadline: deadline, completion) }
             }
@@ -47,7 +51,9 @@ extension Listener {
                 if !listener.eventLoop.execute({ [kind = listener.kind] in
                     Listener.close(kind)
                     done.value.succeed(())
-                }) { completion.succeed(()) }
+                }) {
+                    completion.succeed(())
+                }
             }
         }
     }

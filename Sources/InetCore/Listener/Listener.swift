@@ -48,7 +48,8 @@ public final class Listener: Sendable {
     public convenience init(
         address: String? = nil, port: Int, protocol proto: InetProtocol = .tcp, backlog: Int = 0,
         options: InetOptions = .default, ioTimeout: Duration? = nil, tls: TLSConfiguration? = nil,
-        tlsContext callerContext: TLSContext? = nil, handshakeTimeout: Duration = .seconds(20), group: EventLoopGroup? = nil,
+        tlsContext callerContext: TLSContext? = nil, handshakeTimeout: Duration = .seconds(20),
+        group: EventLoopGroup? = nil,
         reuseAddress: Bool = true, logger: Logger? = nil
     ) throws(InetError) {
         guard (0...65535).contains(port) else { throw InetError(.invalidPort, "port must be 0…65535; got \(port)") }
@@ -71,15 +72,20 @@ public final class Listener: Sendable {
                 throw InetError(.invalidTimeout, "handshakeTimeout must be positive; got \(handshakeTimeout)")
             }
             if let tls {
-                do throws(TLSError) { tlsContext = try TLSContextCache.context(for: tls) } catch { throw InetError(error) }
+                do throws(TLSError) { tlsContext = try TLSContextCache.context(for: tls) } catch {
+                    throw InetError(error)
+                }
             } else {
                 tlsContext = callerContext
             }
         } else if options.contains(.secure) {
-            throw InetError(.invalidOptions, "invalid options \(options): a secure listener needs `tls:` with server credentials")
+            throw InetError(
+                .invalidOptions, "invalid options \(options): a secure listener needs `tls:` with server credentials")
         }
         let text = address.map(HostValidation.stripBrackets) ?? ""
-        guard var bindAddress = text.isEmpty ? SocketAddress.any(.ipv4, port: 0) : SocketAddress(ipLiteral: text, port: 0) else {
+        guard
+            var bindAddress = text.isEmpty ? SocketAddress.any(.ipv4, port: 0) : SocketAddress(ipLiteral: text, port: 0)
+        else {
             throw InetError(.invalidAddress, "listen address must be an IPv4 or IPv6 literal; got '\(address ?? "")'")
         }
         bindAddress.port = UInt16(port)
@@ -94,7 +100,9 @@ public final class Listener: Sendable {
         if proto == .udp { try descriptor.apply(options.intersection([.broadcast, .dontRoute]), protocol: .udp) }
         try descriptor.bind(bindAddress)
         if proto == .tcp {
-            try Syscall.listen(descriptor.raw, backlog: backlog == 0 ? SOMAXCONN : Int32(clamping: backlog), "listen on \(bindAddress)")
+            try Syscall.listen(
+                descriptor.raw, backlog: backlog == 0 ? SOMAXCONN : Int32(clamping: backlog), "listen on \(bindAddress)"
+            )
         }
         try self.init(
             bound: descriptor, loop: loop, group: group, protocol: proto, options: options, ioTimeout: ioTimeout,
@@ -112,14 +120,18 @@ public final class Listener: Sendable {
     /// `permissions`: the socket file's mode bits (e.g. `0o660`), set right after the bind;
     /// `nil` leaves the umask's.
     public convenience init(
-        unixDomainSocketPath path: String, backlog: Int = 0, options: InetOptions = .default, ioTimeout: Duration? = nil,
-        permissions: UInt16? = nil, removeStaleSocketFile: Bool = true, group: EventLoopGroup? = nil, logger: Logger? = nil
+        unixDomainSocketPath path: String, backlog: Int = 0, options: InetOptions = .default,
+        ioTimeout: Duration? = nil,
+        permissions: UInt16? = nil, removeStaleSocketFile: Bool = true, group: EventLoopGroup? = nil,
+        logger: Logger? = nil
     ) throws(InetError) {
         let address = try SocketAddress(unixDomainSocketPath: path)
         guard backlog >= 0 else { throw InetError(.invalidParameter, "backlog must be 0 or more; got \(backlog)") }
         let extra = options.subtracting(.noInherit)
         guard extra.isEmpty else {
-            throw InetError(.invalidOptions, "invalid options \(options) for the Unix domain socket \(path): only .noInherit applies")
+            throw InetError(
+                .invalidOptions,
+                "invalid options \(options) for the Unix domain socket \(path): only .noInherit applies")
         }
         let group = group ?? .shared
         let descriptor = try SocketDescriptor(family: .unix, protocol: .tcp, closeOnExec: options.contains(.noInherit))
@@ -128,7 +140,8 @@ public final class Listener: Sendable {
             if let permissions, chmod(path, mode_t(permissions)) != 0 {
                 throw InetError.system("chmod \(String(permissions, radix: 8)) \(path)", errno: errno, host: path)
             }
-            try Syscall.listen(descriptor.raw, backlog: backlog == 0 ? SOMAXCONN : Int32(clamping: backlog), "listen on \(address)")
+            try Syscall.listen(
+                descriptor.raw, backlog: backlog == 0 ? SOMAXCONN : Int32(clamping: backlog), "listen on \(address)")
         } catch {
             file.remove()
             throw error
@@ -140,8 +153,10 @@ public final class Listener: Sendable {
 
     /// The common end of both: a bound (and for TCP, listening) socket handed to its loop.
     private init(
-        bound descriptor: consuming SocketDescriptor, loop: EventLoop, group: EventLoopGroup, protocol proto: InetProtocol,
-        options: InetOptions, ioTimeout: Duration?, tlsContext: TLSContext?, handshakeTimeout: Duration, logger: Logger?,
+        bound descriptor: consuming SocketDescriptor, loop: EventLoop, group: EventLoopGroup,
+        protocol proto: InetProtocol,
+        options: InetOptions, ioTimeout: Duration?, tlsContext: TLSContext?, handshakeTimeout: Duration,
+        logger: Logger?,
         socketFile: UnixSocketFile?
     ) throws(InetError) {
         guard let bound = descriptor.localAddress else {
@@ -183,7 +198,8 @@ public final class Listener: Sendable {
     /// handshaking keep theirs, and nothing is dropped. Only for a listener made with TLS.
     public func reloadTLS(_ context: TLSContext) throws(InetError) {
         guard context.configuration.role == .server else {
-            throw InetError(.invalidParameter, "reloadTLS needs a .server context; got a \(context.configuration.role) one")
+            throw InetError(
+                .invalidParameter, "reloadTLS needs a .server context; got a \(context.configuration.role) one")
         }
         guard case .stream(let core) = kind, let serverTLS = core.value.serverTLS else {
             throw InetError(.invalidParameter, "reloadTLS is for a listener made with TLS (tls: or tlsContext:)")
@@ -237,7 +253,9 @@ public final class Listener: Sendable {
     }
 
     func datagramCore(_ what: String) throws(InetError) -> UnsafeTransfer<DatagramCore> {
-        guard case .datagram(let core) = kind else { throw InetError(.invalidParameter, "\(what) needs a UDP listener") }
+        guard case .datagram(let core) = kind else {
+            throw InetError(.invalidParameter, "\(what) needs a UDP listener")
+        }
         return core
     }
 
@@ -301,10 +319,12 @@ public final class Listener: Sendable {
             let listener: Listener
 
             /// The next connection, `nil` once the listener is closed.
-            public mutating func next(isolation actor: isolated (any Actor)? = #isolation) async throws(InetError) -> Connection? {
+            public mutating func next(
+                isolation actor: isolated (any Actor)? = #isolation
+            ) async throws(InetError) -> Connection? {
                 do {
                     return try await listener.accept()
-                } catch where error.code == .connectionClosed {
+                } catch  where error.code == .connectionClosed {
                     return nil
                 }
             }
@@ -334,7 +354,7 @@ public final class Listener: Sendable {
         let core = try datagramCore("send(_:to:)")
         try await awaitCompletion { completion in
             submit(completion) { core.value.send(Datagram(bytes: bytes, peer: peer), completion) }
-        } cancel: {}
+        } cancel: {
+        }
     }
 }
-

@@ -44,9 +44,11 @@ final class ListenerCore {
     /// A Unix domain socket listener's file, removed at close (set before the core reaches the loop).
     var socketFile: UnixSocketFile?
 
-    init(loop: EventLoop, group: EventLoopGroup, descriptor: consuming SocketDescriptor, options: InetOptions,
-         ioTimeout: Duration?, writeBufferLimit: Int, tlsContext: TLSContext?, handshakeTimeout: Duration,
-         logger: Logger? = nil) {
+    init(
+        loop: EventLoop, group: EventLoopGroup, descriptor: consuming SocketDescriptor, options: InetOptions,
+        ioTimeout: Duration?, writeBufferLimit: Int, tlsContext: TLSContext?, handshakeTimeout: Duration,
+        logger: Logger? = nil
+    ) {
         self.logger = InetLog.active(logger, at: .warning)
         self.debugLogger = InetLog.active(logger, at: .debug)
         self.serverTLS = tlsContext.map { Locked($0) }
@@ -81,9 +83,11 @@ final class ListenerCore {
             completion.succeed(connection)
             return serviceAccepts()
         }
-        let timer = deadline.map { loop.scheduleInLoop(at: $0) { [weak self] in
-            self?.cancel(id, InetError(.timedOut, "no connection arrived before the accept timeout"))
-        } }
+        let timer = deadline.map {
+            loop.scheduleInLoop(at: $0) { [weak self] in
+                self?.cancel(id, InetError(.timedOut, "no connection arrived before the accept timeout"))
+            }
+        }
         pending.append(id: id, (), completion, timer: timer)
         serviceAccepts()
     }
@@ -123,7 +127,8 @@ final class ListenerCore {
                     // once. The next client raises a new edge and is accepted as usual.
                     let refused = refuseBacklog(fd)
                     var reported = error
-                    reported.message += refused > 0
+                    reported.message +=
+                        refused > 0
                         ? "; \(refused) waiting client(s) closed at once (\(refusedUnderOverload) so far)"
                         : ""
                     logger?.warning("accept failed", metadata: ["inet.error": .string(reported.description)])
@@ -188,10 +193,13 @@ final class ListenerCore {
             switch acceptOne() {
             case .accepted(let fd):
                 handshakesInFlight += 1
-                let me = UnsafeTransfer(self), loop = self.loop
-                hand(fd, to: .callback { result in
-                    loop.execute { me.value.handshakeEnded(result) }
-                })
+                let me = UnsafeTransfer(self)
+                let loop = self.loop
+                hand(
+                    fd,
+                    to: .callback { result in
+                        loop.execute { me.value.handshakeEnded(result) }
+                    })
             case .wouldBlock: return
             case .failed(let error):
                 if !pending.isEmpty { pending.completeFirst(.failure(error)) }
@@ -211,10 +219,16 @@ final class ListenerCore {
                 // The handshake ran on the connection's loop but ends here, on the listener's:
                 // hand the connection over on its own loop, as `acceptAll` promises.
                 let target = connection.eventLoop
-                if target === loop { acceptHandler(.success(connection)) } else {
+                if target === loop {
+                    acceptHandler(.success(connection))
+                } else {
                     target.execute { acceptHandler(.success(connection)) }
                 }
-            } else if pending.isEmpty { ready.append(connection) } else { pending.completeFirst(.success(connection)) }
+            } else if pending.isEmpty {
+                ready.append(connection)
+            } else {
+                pending.completeFirst(.success(connection))
+            }
         }
         serviceAccepts()
     }
@@ -230,7 +244,9 @@ final class ListenerCore {
             return completion.fail(error)
         }
         let target = group.next()
-        let (ioTimeout, limit, tlsContext, handshakeTimeout) = (self.ioTimeout, writeBufferLimit, self.tlsContext, self.handshakeTimeout)
+        let (ioTimeout, limit, tlsContext, handshakeTimeout) = (
+            self.ioTimeout, writeBufferLimit, self.tlsContext, self.handshakeTimeout
+        )
         let closeOnExec = options.contains(.noInherit)
         let debugLogger = self.debugLogger
         let fd = descriptor.release()  // ownership moves to the task below
@@ -244,7 +260,8 @@ final class ListenerCore {
             core.closeOnExec = closeOnExec
             if let debugLogger {
                 core.logger = debugLogger
-                debugLogger.debug("accepted", metadata: ["inet.address": .string(core.remoteAddress?.description ?? "")])
+                debugLogger.debug(
+                    "accepted", metadata: ["inet.address": .string(core.remoteAddress?.description ?? "")])
             }
             do throws(InetError) {
                 try core.register()
@@ -254,7 +271,8 @@ final class ListenerCore {
                     core.metrics = .server(metrics)
                 }
                 guard let tlsContext else {
-                    return completion.succeed(Connection(core: core, host: core.remoteAddress?.ipAddress ?? "", ioTimeout: ioTimeout))
+                    return completion.succeed(
+                        Connection(core: core, host: core.remoteAddress?.ipAddress ?? "", ioTimeout: ioTimeout))
                 }
                 // Handed out once the server handshake succeeds, within handshakeTimeout.
                 let engine: TLSEngine
@@ -264,7 +282,8 @@ final class ListenerCore {
                 }
                 let handshake = AcceptedHandshake(completion: completion, ioTimeout: ioTimeout)
                 handshake.timer = target.scheduleInLoop(at: .after(handshakeTimeout)) { [weak core] in
-                    core?.fail(InetError(.timedOut, "the client did not finish the TLS handshake within \(handshakeTimeout)"))
+                    core?.fail(
+                        InetError(.timedOut, "the client did not finish the TLS handshake within \(handshakeTimeout)"))
                 }
                 core.startHandshake(engine, owner: .accept(handshake))
             } catch {

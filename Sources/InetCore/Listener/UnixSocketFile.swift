@@ -11,22 +11,30 @@ struct UnixSocketFile: Sendable {
     /// Binds `descriptor` to `address`. A socket file left by a listener that is gone (nothing
     /// accepts on it: connecting is refused) is removed and the bind retried when
     /// `removeStale`; a live listener's, or a file that is no socket, is never touched.
-    static func bind(_ descriptor: borrowing SocketDescriptor, _ address: SocketAddress, removeStale: Bool) throws(InetError) -> UnixSocketFile {
+    static func bind(
+        _ descriptor: borrowing SocketDescriptor, _ address: SocketAddress, removeStale: Bool
+    ) throws(InetError) -> UnixSocketFile {
         let path = address.unixDomainSocketPath ?? ""
         do throws(InetError) {
             try descriptor.bind(address)
-        } catch where error.code == .addressInUse {
-            guard let identity = Syscall.fileIdentity(path) else { throw error }  // gone meanwhile: report the bind's error
+        } catch  where error.code == .addressInUse {
+            // gone meanwhile: report the bind's error
+            guard let identity = Syscall.fileIdentity(path) else { throw error }
             guard identity.isSocket else {
-                throw InetError(.addressInUse, "bind to \(address): \(path) exists and is not a socket (not removed)",
-                                errno: EADDRINUSE, host: path)
+                throw InetError(
+                    .addressInUse, "bind to \(address): \(path) exists and is not a socket (not removed)",
+                    errno: EADDRINUSE, host: path)
             }
             guard Self.isStale(address) else {
-                throw InetError(.addressInUse, "bind to \(address): another listener accepts on \(path)", errno: EADDRINUSE, host: path)
+                throw InetError(
+                    .addressInUse, "bind to \(address): another listener accepts on \(path)", errno: EADDRINUSE,
+                    host: path)
             }
             guard removeStale else {
-                throw InetError(.addressInUse, "bind to \(address): \(path) is a stale socket file (nothing listens on it); "
-                                + "remove it, or pass removeStaleSocketFile: true", errno: EADDRINUSE, host: path)
+                throw InetError(
+                    .addressInUse,
+                    "bind to \(address): \(path) is a stale socket file (nothing listens on it); "
+                        + "remove it, or pass removeStaleSocketFile: true", errno: EADDRINUSE, host: path)
             }
             try Syscall.unlink(path, "remove the stale socket file \(path)")
             try descriptor.bind(address)
@@ -50,7 +58,9 @@ struct UnixSocketFile: Sendable {
 
     /// Removes the file if it is still the one this listener made.
     func remove() {
-        guard let identity = Syscall.fileIdentity(path), identity.device == device, identity.inode == inode else { return }
+        guard let identity = Syscall.fileIdentity(path), identity.device == device, identity.inode == inode else {
+            return
+        }
         try? Syscall.unlink(path, "remove the socket file \(path)")
     }
 }

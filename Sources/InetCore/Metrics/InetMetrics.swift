@@ -26,10 +26,14 @@ final class InetMetrics: Sendable {
 
     init(factory: any MetricsFactory) {
         self.factory = factory
-        clientOpened = Counter(label: "inet_connections_opened_total", dimensions: [("role", "client")], factory: factory)
-        serverOpened = Counter(label: "inet_connections_opened_total", dimensions: [("role", "server")], factory: factory)
-        clientClosed = Counter(label: "inet_connections_closed_total", dimensions: [("role", "client")], factory: factory)
-        serverClosed = Counter(label: "inet_connections_closed_total", dimensions: [("role", "server")], factory: factory)
+        clientOpened = Counter(
+            label: "inet_connections_opened_total", dimensions: [("role", "client")], factory: factory)
+        serverOpened = Counter(
+            label: "inet_connections_opened_total", dimensions: [("role", "server")], factory: factory)
+        clientClosed = Counter(
+            label: "inet_connections_closed_total", dimensions: [("role", "client")], factory: factory)
+        serverClosed = Counter(
+            label: "inet_connections_closed_total", dimensions: [("role", "server")], factory: factory)
         connectDuration = Timer(label: "inet_connect_duration", dimensions: [], factory: factory)
         handshakeDuration = Timer(label: "inet_tls_handshake_duration", dimensions: [], factory: factory)
         listenerOpen = Meter(label: "inet_listener_connections_open", dimensions: [], factory: factory)
@@ -80,7 +84,8 @@ final class InetMetrics: Sendable {
             installed.store(box, ordering: .releasing)
             return box
         }
-        let (exchanged, original) = installed.compareExchange(expected: 0, desired: box, ordering: .acquiringAndReleasing)
+        let (exchanged, original) = installed.compareExchange(
+            expected: 0, desired: box, ordering: .acquiringAndReleasing)
         return exchanged ? box : original
     }
 

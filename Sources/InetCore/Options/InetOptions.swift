@@ -45,7 +45,8 @@ public struct InetOptions: OptionSet, Sendable, Hashable, CustomStringConvertibl
 
     private static let names: [(InetOptions, String)] = [
         (.broadcast, "broadcast"), (.dontRoute, "dontRoute"), (.keepAlive, "keepAlive"),
-        (.reuseAddress, "reuseAddress"), (.noDelay, "noDelay"), (.reservedPort, "reservedPort"), (.noInherit, "noInherit"),
+        (.reuseAddress, "reuseAddress"), (.noDelay, "noDelay"), (.reservedPort, "reservedPort"),
+        (.noInherit, "noInherit"),
         (.freeThread, "freeThread"), (.secureFallback, "secureFallback"),
         (.preferIPv6, "preferIPv6"), (.trustedSite, "trustedSite"), (.secure, "secure"), (.exclusive, "exclusive"),
     ]

@@ -28,7 +28,8 @@ public final class EventLoopGroup: Sendable {
                 // No thread for this loop: stop the ones that run, then report it.
                 for running in started { running.requestShutdown() }
                 for running in started { running.join() }
-                logger?.warning("event loop group failed to start", metadata: ["inet.error": .string(error.description)])
+                logger?.warning(
+                    "event loop group failed to start", metadata: ["inet.error": .string(error.description)])
                 throw error
             }
         }

@@ -6,7 +6,8 @@ import Glibc
 /// Throws `systemError`/`noBufferSpace` naming the thread when none can be made (`EAGAIN`: a
 /// thread or memory limit).
 @discardableResult
-package func spawnThread(name: String, detached: Bool, _ body: @escaping @Sendable () -> Void) throws(InetError) -> UInt {  // pthread_t
+package func spawnThread(name: String, detached: Bool, _ body: @escaping @Sendable () -> Void) throws(InetError) -> UInt
+{  // pthread_t
     final class Start: @unchecked Sendable {  // safe: handed to exactly one new thread
         let name: String
         let body: @Sendable () -> Void
@@ -17,12 +18,14 @@ package func spawnThread(name: String, detached: Bool, _ body: @escaping @Sendab
     }
     let context = Unmanaged.passRetained(Start(name: name, body: body)).toOpaque()
     var tid = pthread_t()
-    let rc = pthread_create(&tid, nil, { raw in
-        let start = Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue()
-        cinet_set_thread_name(start.name)
-        start.body()
-        return nil
-    }, context)
+    let rc = pthread_create(
+        &tid, nil,
+        { raw in
+            let start = Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue()
+            cinet_set_thread_name(start.name)
+            start.body()
+            return nil
+        }, context)
     guard rc == 0 else {
         Unmanaged<Start>.fromOpaque(context).release()  // the thread never started: nobody takes it
         throw InetError.system("pthread_create (thread \(name))", errno: rc)

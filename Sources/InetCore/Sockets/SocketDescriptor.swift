@@ -12,7 +12,8 @@ struct SocketDescriptor: ~Copyable {
     /// A new non-blocking socket (close-on-exec when `closeOnExec`).
     init(family: SocketAddress.Family, protocol proto: InetProtocol, closeOnExec: Bool) throws(InetError) {
         let type = proto == .tcp ? CINET_SOCK_STREAM : CINET_SOCK_DGRAM
-        self.raw = try Syscall.socket(family: family.rawValue, type: type, closeOnExec: closeOnExec, "socket(\(family), \(proto))")
+        self.raw = try Syscall.socket(
+            family: family.rawValue, type: type, closeOnExec: closeOnExec, "socket(\(family), \(proto))")
     }
 
     deinit { Syscall.close(raw) }

@@ -24,8 +24,10 @@ enum Syscall {
     /// `read(2)`. On a stream, 0 bytes is ``IOResult/endOfStream``; on a datagram socket it is an
     /// empty datagram.
     @inline(__always)
-    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, stream: Bool,
-                     _ what: @autoclosure () -> String, host: @autoclosure () -> String? = nil) throws(InetError) -> IOResult {
+    static func read(
+        _ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, stream: Bool,
+        _ what: @autoclosure () -> String, host: @autoclosure () -> String? = nil
+    ) throws(InetError) -> IOResult {
         while true {
             var count = buffer.count
             if cinet_faults_active() != 0 {
@@ -47,8 +49,10 @@ enum Syscall {
     }
 
     /// `recv(2)` with `MSG_PEEK | MSG_DONTWAIT`: copies waiting bytes without taking them.
-    static func peek(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, _ what: @autoclosure () -> String,
-                     host: @autoclosure () -> String? = nil) throws(InetError) -> IOResult {
+    static func peek(
+        _ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, _ what: @autoclosure () -> String,
+        host: @autoclosure () -> String? = nil
+    ) throws(InetError) -> IOResult {
         while true {
             if cinet_faults_active() != 0, case .fail(let e)? = SyscallScript.fault(.recv, fd) {
                 if e == EINTR { continue }
@@ -78,8 +82,10 @@ enum Syscall {
 
     /// `send(2)` with `MSG_NOSIGNAL` (a broken pipe is an error, never a signal).
     @inline(__always)
-    static func send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, _ what: @autoclosure () -> String,
-                     host: @autoclosure () -> String? = nil) throws(InetError) -> IOResult {
+    static func send(
+        _ fd: Int32, _ bytes: UnsafeRawBufferPointer, _ what: @autoclosure () -> String,
+        host: @autoclosure () -> String? = nil
+    ) throws(InetError) -> IOResult {
         while true {
             var count = bytes.count
             if cinet_faults_active() != 0 {
@@ -100,8 +106,10 @@ enum Syscall {
     }
 
     /// `sendmsg(2)` over `count` iovecs (a gathered stream write).
-    static func sendmsg(_ fd: Int32, _ vectors: UnsafeMutablePointer<iovec>, count: Int,
-                        _ what: @autoclosure () -> String, host: @autoclosure () -> String? = nil) throws(InetError) -> IOResult {
+    static func sendmsg(
+        _ fd: Int32, _ vectors: UnsafeMutablePointer<iovec>, count: Int,
+        _ what: @autoclosure () -> String, host: @autoclosure () -> String? = nil
+    ) throws(InetError) -> IOResult {
         while true {
             var limit = Int.max
             if cinet_faults_active() != 0 {
@@ -127,8 +135,10 @@ enum Syscall {
     }
 
     /// `recvfrom(2)`: one datagram and its sender.
-    static func receiveFrom(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer,
-                            _ what: @autoclosure () -> String) throws(InetError) -> (IOResult, SocketAddress?) {
+    static func receiveFrom(
+        _ fd: Int32, into buffer: UnsafeMutableRawBufferPointer,
+        _ what: @autoclosure () -> String
+    ) throws(InetError) -> (IOResult, SocketAddress?) {
         while true {
             if cinet_faults_active() != 0, case .fail(let e)? = SyscallScript.fault(.recvfrom, fd) {
                 if e == EINTR { continue }
@@ -137,7 +147,9 @@ enum Syscall {
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
             let n = withUnsafeMutableBytes(of: &storage) { raw in
-                recvfrom(fd, buffer.baseAddress, buffer.count, 0, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), &length)
+                recvfrom(
+                    fd, buffer.baseAddress, buffer.count, 0, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self),
+                    &length)
             }
             if n >= 0 {
                 return (.processed(n), withUnsafeBytes(of: &storage) { SocketAddress(storage: $0.baseAddress!) })
@@ -149,8 +161,10 @@ enum Syscall {
     }
 
     /// `sendto(2)`: one datagram to `peer`.
-    static func sendTo(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, _ peer: SocketAddress,
-                       _ what: @autoclosure () -> String) throws(InetError) -> IOResult {
+    static func sendTo(
+        _ fd: Int32, _ bytes: UnsafeRawBufferPointer, _ peer: SocketAddress,
+        _ what: @autoclosure () -> String
+    ) throws(InetError) -> IOResult {
         while true {
             if cinet_faults_active() != 0, case .fail(let e)? = SyscallScript.fault(.sendto, fd) {
                 if e == EINTR { continue }
@@ -168,8 +182,10 @@ enum Syscall {
 
     /// Would-block for `EAGAIN`, else the error.
     /// The texts are autoclosures: a would-block (every read that finds nothing yet) builds none.
-    private static func ioFailure(_ e: Int32, _ what: @autoclosure () -> String,
-                                  _ host: @autoclosure () -> String?) throws(InetError) -> IOResult {
+    private static func ioFailure(
+        _ e: Int32, _ what: @autoclosure () -> String,
+        _ host: @autoclosure () -> String?
+    ) throws(InetError) -> IOResult {
         if e == EAGAIN { return .wouldBlock }
         throw InetError.system(what(), errno: e, host: host())
     }
@@ -177,7 +193,9 @@ enum Syscall {
     // MARK: sockets
 
     /// `socket(2)`, non-blocking (close-on-exec when asked).
-    static func socket(family: Int32, type: Int32, closeOnExec: Bool, _ what: @autoclosure () -> String) throws(InetError) -> Int32 {
+    static func socket(
+        family: Int32, type: Int32, closeOnExec: Bool, _ what: @autoclosure () -> String
+    ) throws(InetError) -> Int32 {
         while true {
             if cinet_faults_active() != 0, case .fail(let e)? = SyscallScript.fault(.socket, -1) {
                 if e == EINTR { continue }
@@ -254,7 +272,8 @@ enum Syscall {
     }
 
     /// `setsockopt(2)` of an `Int32` value.
-    static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32, _ what: String) throws(InetError) {
+    static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32, _ what: String) throws(InetError)
+    {
         if cinet_faults_active() != 0, case .fail(let e)? = SyscallScript.fault(.setsockopt, fd) {
             throw InetError.system("setsockopt(\(what))", errno: e)
         }

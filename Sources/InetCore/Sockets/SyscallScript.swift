@@ -72,7 +72,8 @@ package enum SyscallScript {
 
     /// Blocks until `count` faults were injected into `call` (or `timeout` passes); true if so.
     /// How a test learns, as an event, that an operation reached a given syscall.
-    package static func waitUntilInjected(_ call: SyscallCall, count: Int = 1, timeout: Duration = .seconds(10)) -> Bool {
+    package static func waitUntilInjected(_ call: SyscallCall, count: Int = 1, timeout: Duration = .seconds(10)) -> Bool
+    {
         let deadline = Deadline.after(timeout)
         injections.lock()
         defer { injections.unlock() }

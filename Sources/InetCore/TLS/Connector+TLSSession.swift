@@ -16,7 +16,8 @@ extension Connector {
     /// handshake, never a failure.
     public func storeTLSSession(_ session: TLSSession) throws(InetError) {
         guard let key = try sessionKey() else {
-            throw InetError(.invalidParameter, "storeTLSSession needs a .secure connector with sessionResumption", host: host)
+            throw InetError(
+                .invalidParameter, "storeTLSSession needs a .secure connector with sessionResumption", host: host)
         }
         TLSSessionCache.store(session, for: key)
     }

@@ -26,11 +26,15 @@ public final class EventConnection: @unchecked Sendable {
         if eventLoop.inEventLoop { return try Self.read(dispatcher, buffer) }
         let (dispatcher, raw) = (self.dispatcher, UnsafeTransfer(buffer))
         return try runOnLoop(eventLoop, "read") {
-            do throws(InetError) { return .success(try Self.read(dispatcher, raw.value)) } catch { return .failure(error) }
+            do throws(InetError) { return .success(try Self.read(dispatcher, raw.value)) } catch {
+                return .failure(error)
+            }
         }
     }
 
-    private static func read(_ dispatcher: EventDispatcher, _ buffer: UnsafeMutableRawBufferPointer) throws(InetError) -> TryReadResult {
+    private static func read(
+        _ dispatcher: EventDispatcher, _ buffer: UnsafeMutableRawBufferPointer
+    ) throws(InetError) -> TryReadResult {
         guard let connection = dispatcher.connection else {
             throw InetError(.notConnected, "not connected (wait for the connect event)")
         }
@@ -45,11 +49,15 @@ public final class EventConnection: @unchecked Sendable {
         if eventLoop.inEventLoop { return try Self.write(dispatcher, bytes) }
         let (dispatcher, raw) = (self.dispatcher, UnsafeTransfer(bytes))
         return try runOnLoop(eventLoop, "write") {
-            do throws(InetError) { return .success(try Self.write(dispatcher, raw.value)) } catch { return .failure(error) }
+            do throws(InetError) { return .success(try Self.write(dispatcher, raw.value)) } catch {
+                return .failure(error)
+            }
         }
     }
 
-    private static func write(_ dispatcher: EventDispatcher, _ bytes: UnsafeRawBufferPointer) throws(InetError) -> TryWriteResult {
+    private static func write(
+        _ dispatcher: EventDispatcher, _ bytes: UnsafeRawBufferPointer
+    ) throws(InetError) -> TryWriteResult {
         guard let connection = dispatcher.connection else {
             throw InetError(.notConnected, "not connected (wait for the connect event)")
         }
@@ -70,7 +78,10 @@ public final class EventConnection: @unchecked Sendable {
     /// ``enableEvents()``.
     public func disableEvents() throws(InetError) {
         let dispatcher = self.dispatcher
-        try runOnLoop(eventLoop, "disableEvents") { dispatcher.setEnabled(false); return .success(()) }
+        try runOnLoop(eventLoop, "disableEvents") {
+            dispatcher.setEnabled(false)
+            return .success(())
+        }
         // A callback already handed to the delegate's queue is dropped, or has returned.
         dispatcher.gate?.shut(wait: !eventLoop.inEventLoop)
     }
@@ -89,14 +100,20 @@ public final class EventConnection: @unchecked Sendable {
     /// (a purged message queue): they fire again when events are enabled.
     func redeliverDropped(read: Bool, write: Bool) throws(InetError) {
         let dispatcher = self.dispatcher
-        try runOnLoop(eventLoop, "redeliver") { dispatcher.redeliver(read: read, write: write); return .success(()) }
+        try runOnLoop(eventLoop, "redeliver") {
+            dispatcher.redeliver(read: read, write: write)
+            return .success(())
+        }
     }
 
     /// Resumes event delivery, re-firing a read event when data is waiting.
     public func enableEvents() throws(InetError) {
         let dispatcher = self.dispatcher
         dispatcher.gate?.reopen()
-        try runOnLoop(eventLoop, "enableEvents") { dispatcher.setEnabled(true); return .success(()) }
+        try runOnLoop(eventLoop, "enableEvents") {
+            dispatcher.setEnabled(true)
+            return .success(())
+        }
     }
 
     /// Closes the connection (queued bytes are still sent). No event follows a local close.
@@ -152,7 +169,9 @@ extension Connector {
     /// gets the connect event — with the error on failure — and then read, write and disconnect
     /// events, on the connection's loop thread, or on `queue` when given (still one at a time,
     /// in order). Bad input throws here, before any socket.
-    public func connect(delegate: sending any ConnectionDelegate, queue: DispatchQueue? = nil) throws(InetError) -> EventConnection {
+    public func connect(
+        delegate: sending any ConnectionDelegate, queue: DispatchQueue? = nil
+    ) throws(InetError) -> EventConnection {
         let dispatcher = EventDispatcher()
         dispatcher.delegate = delegate
         dispatcher.deliver(on: queue)

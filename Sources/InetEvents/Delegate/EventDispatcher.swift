@@ -265,8 +265,10 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
         delivery = .idle
     }
 
-    private static func call(_ event: Due, _ delegate: any ConnectionDelegate, _ owner: EventConnection,
-                             _ connect: @autoclosure () -> Report, _ disconnect: @autoclosure () -> Report) {
+    private static func call(
+        _ event: Due, _ delegate: any ConnectionDelegate, _ owner: EventConnection,
+        _ connect: @autoclosure () -> Report, _ disconnect: @autoclosure () -> Report
+    ) {
         switch event {
         case .connect: delegate.connectionDidConnect(owner, error: error(of: connect()))
         case .write: delegate.connectionCanWrite(owner)

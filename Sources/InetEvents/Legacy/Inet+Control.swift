@@ -98,7 +98,9 @@ extension Inet {
     /// the handle's loop thread, where `Inet.*` calls on that handle are allowed (use the
     /// non-blocking ones). Returns 0, or ``error`` (`invalidParameter` for an unknown event id
     /// or a handle made by a blocking call).
-    public static func registerEvent(_ handle: InetHandle, _ eventId: UInt32, _ callback: InetEventProc?, _ param: UInt) -> Int32 {
+    public static func registerEvent(
+        _ handle: InetHandle, _ eventId: UInt32, _ callback: InetEventProc?, _ param: UInt
+    ) -> Int32 {
         countCall { () throws(InetError) -> Int in
             guard eventId <= 0xFFFF, let event = InetEvent(rawValue: UInt16(eventId)) else {
                 throw InetError(.invalidParameter, "nEventId must be one INET_EVENT_* value; got \(eventId)")
@@ -108,7 +110,10 @@ extension Inet {
             case .events(_, let forwarder): forwarder.register(event, callback, param)
             case .listener(_, let queue?): queue.forwarder.register(event, callback, param)
             case .blocking, .listener:
-                throw InetError(.invalidParameter, "handle \(handle) was made by a blocking call; events need asyncConnect, asyncAccept or asyncListen")
+                throw InetError(
+                    .invalidParameter,
+                    "handle \(handle) was made by a blocking call; events need asyncConnect, asyncAccept or asyncListen"
+                )
             }
             return 0
         }

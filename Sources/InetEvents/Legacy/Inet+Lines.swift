@@ -16,15 +16,21 @@ extension Inet {
         var text: [UInt8] = []
         defer { line = String(decoding: text, as: UTF8.self) }
         do throws(InetError) {
-            guard maxLength > 0 else { throw InetError(.invalidParameter, "nMaxLength must be at least 1; got \(maxLength)") }
+            guard maxLength > 0 else {
+                throw InetError(.invalidParameter, "nMaxLength must be at least 1; got \(maxLength)")
+            }
             let entry = try HandleTable.lookup(handle)
             let connection = try lineConnection(entry, "readLine")
             try withEventsPaused(entry) { () throws(InetError) in
                 while true {
-                    let complete = entry.state.withLock { s in Self.takeLine(from: &s.lineBuffer, into: &text, maxLength: maxLength) }
+                    let complete = entry.state.withLock { s in
+                        Self.takeLine(from: &s.lineBuffer, into: &text, maxLength: maxLength)
+                    }
                     if complete { return }
                     let chunk = try blockingRead(entry, connection, maxBytes: 4096)
-                    if chunk.isEmpty { throw InetError(.connectionClosed, "the peer closed the connection before the end of the line") }
+                    if chunk.isEmpty {
+                        throw InetError(.connectionClosed, "the peer closed the connection before the end of the line")
+                    }
                     entry.state.withLock { $0.lineBuffer += chunk }
                 }
             }
@@ -80,7 +86,8 @@ extension Inet {
     private static func lineConnection(_ entry: HandleEntry, _ what: String) throws(InetError) -> Connection {
         let connection = try anyConnection(entry)
         if connection.eventLoop.inEventLoop {
-            throw InetError(.wouldDeadlock, "\(what) blocks: call it from a worker or pump thread, not from an event callback")
+            throw InetError(
+                .wouldDeadlock, "\(what) blocks: call it from a worker or pump thread, not from an event callback")
         }
         return connection
     }

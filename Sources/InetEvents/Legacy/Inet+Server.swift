@@ -16,30 +16,40 @@ extension Inet {
     /// `INET_OPTION_EXCLUSIVE` (no other socket may bind the port; Linux's default),
     /// `INET_OPTION_NOINHERIT`, `INET_OPTION_FREETHREAD`, and `KEEPALIVE`/`NODELAY` for the
     /// accepted clients. Port 0 picks a free port (an Inet extension; see ``getLocalAddress(_:_:_:)``).
-    public static func listenEx(_ localAddress: String?, _ localPort: UInt32, _ backlog: UInt32, _ options: UInt32) -> InetHandle {
+    public static func listenEx(
+        _ localAddress: String?, _ localPort: UInt32, _ backlog: UInt32, _ options: UInt32
+    ) -> InetHandle {
         handleCall { () throws(InetError) -> InetHandle in
             let listener = try makeListener(localAddress, localPort, backlog, options)
             let handle = HandleTable.allocate()
-            HandleTable.publish(handle, HandleEntry(kind: .listener(listener, nil), freeThread: InetOptions(rawValue: options).contains(.freeThread)))
+            HandleTable.publish(
+                handle,
+                HandleEntry(
+                    kind: .listener(listener, nil), freeThread: InetOptions(rawValue: options).contains(.freeThread)))
             return handle
         }
     }
 
     /// `InetAsyncListen`: a listening handle that posts ACCEPT to `adapter` for each client;
     /// take it with ``asyncAccept(_:_:)`` (events) or ``accept(_:_:)`` (blocking handle).
-    public static func asyncListen(_ localAddress: String?, _ localPort: UInt32, _ adapter: LegacyEventAdapter) -> InetHandle {
+    public static func asyncListen(
+        _ localAddress: String?, _ localPort: UInt32, _ adapter: LegacyEventAdapter
+    ) -> InetHandle {
         asyncListenEx(localAddress, localPort, 0, INET_OPTION_NONE, adapter)
     }
 
     /// `InetAsyncListenEx`: ``asyncListen(_:_:_:)`` with a backlog and options (as ``listenEx(_:_:_:_:)``).
-    public static func asyncListenEx(_ localAddress: String?, _ localPort: UInt32, _ backlog: UInt32, _ options: UInt32,
-                                     _ adapter: LegacyEventAdapter) -> InetHandle {
+    public static func asyncListenEx(
+        _ localAddress: String?, _ localPort: UInt32, _ backlog: UInt32, _ options: UInt32,
+        _ adapter: LegacyEventAdapter
+    ) -> InetHandle {
         handleCall { () throws(InetError) -> InetHandle in
             try adapter.validate()
             let listener = try makeListener(localAddress, localPort, backlog, options)
             let handle = HandleTable.allocate()
             let queue = AcceptQueue(forwarder: HandleForwarder(handle: handle, adapter: adapter))
-            let entry = HandleEntry(kind: .listener(listener, queue), freeThread: InetOptions(rawValue: options).contains(.freeThread))
+            let entry = HandleEntry(
+                kind: .listener(listener, queue), freeThread: InetOptions(rawValue: options).contains(.freeThread))
             HandleTable.publish(handle, entry)
             do throws(InetError) {
                 try listener.acceptAll { result in
@@ -69,12 +79,16 @@ extension Inet {
             }
             let connection: Connection
             if let queue {
-                guard let next = queue.next() else { throw InetError(.wouldBlock, "no client is waiting; wait for the accept event") }
+                guard let next = queue.next() else {
+                    throw InetError(.wouldBlock, "no client is waiting; wait for the accept event")
+                }
                 connection = next
             } else {
                 let id = socket.makeCallID()
-                connection = try entry.blockingCall(.accepting, .listener(socket, id)) { (submitted) throws(InetError) -> Connection in
-                    try socket.blocking.accept(timeout: timeout == 0 ? nil : .seconds(Int64(timeout)), call: id, submitted: submitted)
+                connection = try entry.blockingCall(.accepting, .listener(socket, id)) {
+                    (submitted) throws(InetError) -> Connection in
+                    try socket.blocking.accept(
+                        timeout: timeout == 0 ? nil : .seconds(Int64(timeout)), call: id, submitted: submitted)
                 }
             }
             let handle = HandleTable.allocate()
@@ -93,10 +107,13 @@ extension Inet {
                 throw InetError(.invalidHandle, "handle \(listener) is not a handle made by asyncListen")
             }
             try adapter?.validate()
-            guard let connection = queue.next() else { throw InetError(.wouldBlock, "no client is waiting; wait for the accept event") }
+            guard let connection = queue.next() else {
+                throw InetError(.wouldBlock, "no client is waiting; wait for the accept event")
+            }
             let handle = HandleTable.allocate()
             let forwarder = HandleForwarder(handle: handle, adapter: adapter ?? queue.forwarder.adapter)
-            let events = try runOnLoop(connection.eventLoop, "asyncAccept") { () -> Result<EventConnection, InetError> in
+            let events = try runOnLoop(connection.eventLoop, "asyncAccept") {
+                () -> Result<EventConnection, InetError> in
                 let events = EventConnection.adopting(connection)
                 events.start(delegate: forwarder)
                 return .success(events)
@@ -125,13 +142,16 @@ extension Inet {
         return result
     }
 
-    private static func makeListener(_ localAddress: String?, _ localPort: UInt32, _ backlog: UInt32, _ options: UInt32) throws(InetError) -> Listener {
+    private static func makeListener(
+        _ localAddress: String?, _ localPort: UInt32, _ backlog: UInt32, _ options: UInt32
+    ) throws(InetError) -> Listener {
         guard localPort <= 65535 else { throw InetError(.invalidPort, "nLocalPort must be 0…65535; got \(localPort)") }
         var listenOptions = InetOptions(rawValue: options)
         listenOptions.insert(.noInherit)
         // The legacy-only bits are not socket options of the listener itself.
         let socketOptions = listenOptions.subtracting([.freeThread, .reuseAddress, .exclusive])
-        return try Listener(address: localAddress, port: Int(localPort), backlog: Int(backlog), options: socketOptions,
-                            reuseAddress: listenOptions.contains(.reuseAddress))
+        return try Listener(
+            address: localAddress, port: Int(localPort), backlog: Int(backlog), options: socketOptions,
+            reuseAddress: listenOptions.contains(.reuseAddress))
     }
 }

@@ -15,7 +15,9 @@ extension Inet {
         boolCall { () throws(InetError) in
             let legacy = try runningServer(server)
             if EventLoop.current != nil {
-                throw InetError(.wouldDeadlock, "InetServerStop waits for the server's threads: call it from a worker thread, not an event loop")
+                throw InetError(
+                    .wouldDeadlock,
+                    "InetServerStop waits for the server's threads: call it from a worker thread, not an event loop")
             }
             if let entry = HandleTable.remove(server) { close(entry) }
             legacy.waitForThreads()
@@ -39,8 +41,10 @@ extension Inet {
     /// milliseconds between two accepts (0: no limit; 250 accepts four a second). A client over a
     /// limit is closed as soon as it is accepted; connected clients stay even when a new limit
     /// is below their count. `UInt32.max` (the class API's -1) leaves a value as it is.
-    public static func serverThrottle(_ server: InetHandle, _ maxClients: UInt32, _ maxClientsPerAddress: UInt32,
-                                      _ connectionRate: UInt32) -> Bool {
+    public static func serverThrottle(
+        _ server: InetHandle, _ maxClients: UInt32, _ maxClientsPerAddress: UInt32,
+        _ connectionRate: UInt32
+    ) -> Bool {
         boolCall { () throws(InetError) in
             let unchanged = UInt32.max
             try runningServer(server).throttle(
@@ -95,7 +99,10 @@ extension Inet {
     public static func setClientPriority(_ client: InetHandle, _ priority: UInt32) -> Int32 {
         countCall { () throws(InetError) -> Int in
             guard let value = InetPriority(rawValue: priority) else {
-                throw InetError(.invalidParameter, "priority must be one of INET_PRIORITY_NORMAL, _BACKGROUND, _LOW, _HIGH, _CRITICAL; got \(priority)")
+                throw InetError(
+                    .invalidParameter,
+                    "priority must be one of INET_PRIORITY_NORMAL, _BACKGROUND, _LOW, _HIGH, _CRITICAL; got \(priority)"
+                )
             }
             return Int(try serverOf(client).setPriority(value, of: client).rawValue)
         }
@@ -115,7 +122,10 @@ extension Inet {
 
     private static func runningServer(_ handle: InetHandle) throws(InetError) -> LegacyServer {
         guard case .runs(let server)? = try HandleTable.find(handle).server else {
-            throw InetError(.invalidHandle, "handle \(handle) is not a server handle: use the handle Inet.serverStart returned (listen handles have no server controls)")
+            throw InetError(
+                .invalidHandle,
+                "handle \(handle) is not a server handle: use the handle Inet.serverStart returned (listen handles have no server controls)"
+            )
         }
         return server
     }

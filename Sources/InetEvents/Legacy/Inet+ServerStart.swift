@@ -12,13 +12,20 @@ extension Inet {
     /// checked and recorded as each client's priority, not applied (see ``setClientPriority(_:_:)``). `INET_OPTION_SECURE` with
     /// `credentials` makes it a TLS server. Returns the server handle: `Inet.disconnect` on it
     /// stops accepting and disconnects every client; on a client handle it ends that client.
-    public static func serverStart(_ localHost: String?, _ localPort: UInt32, _ backlog: UInt32, _ maxClients: UInt32,
-                                   _ timeout: UInt32, _ priority: UInt32, _ options: UInt32, _ eventProc: @escaping InetEventProc,
-                                   _ param: UInt, _ credentials: SecurityCredentials?) -> InetHandle {
+    public static func serverStart(
+        _ localHost: String?, _ localPort: UInt32, _ backlog: UInt32, _ maxClients: UInt32,
+        _ timeout: UInt32, _ priority: UInt32, _ options: UInt32, _ eventProc: @escaping InetEventProc,
+        _ param: UInt, _ credentials: SecurityCredentials?
+    ) -> InetHandle {
         handleCall { () throws(InetError) -> InetHandle in
-            guard localPort <= 65535 else { throw InetError(.invalidPort, "nLocalPort must be 0…65535; got \(localPort)") }
+            guard localPort <= 65535 else {
+                throw InetError(.invalidPort, "nLocalPort must be 0…65535; got \(localPort)")
+            }
             guard let priority = InetPriority(rawValue: priority) else {
-                throw InetError(.invalidParameter, "nPriority must be one of INET_PRIORITY_NORMAL, _BACKGROUND, _LOW, _HIGH, _CRITICAL; got \(priority)")
+                throw InetError(
+                    .invalidParameter,
+                    "nPriority must be one of INET_PRIORITY_NORMAL, _BACKGROUND, _LOW, _HIGH, _CRITICAL; got \(priority)"
+                )
             }
             var listenOptions = InetOptions(rawValue: options)
             listenOptions.insert(.noInherit)
@@ -32,9 +39,11 @@ extension Inet {
                 ioTimeout: timeout == 0 ? nil : .seconds(Int64(timeout)),
                 tls: secure ? TLSConfiguration(role: .server, credentials: credentials ?? SecurityCredentials()) : nil,
                 reuseAddress: listenOptions.contains(.reuseAddress))
-            let server = LegacyServer(listener: listener, proc: eventProc, param: param, maxClients: Int(maxClients), priority: priority)
+            let server = LegacyServer(
+                listener: listener, proc: eventProc, param: param, maxClients: Int(maxClients), priority: priority)
             let handle = HandleTable.allocate()
-            let entry = HandleEntry(kind: .listener(listener, nil), freeThread: listenOptions.contains(.freeThread), server: .runs(server))
+            let entry = HandleEntry(
+                kind: .listener(listener, nil), freeThread: listenOptions.contains(.freeThread), server: .runs(server))
             HandleTable.publish(handle, entry)
             do throws(InetError) { try server.start() } catch {
                 _ = HandleTable.remove(handle)

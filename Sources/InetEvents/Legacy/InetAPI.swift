@@ -31,49 +31,63 @@ public enum Inet {
     // MARK: connect
 
     /// `InetConnect`: a blocking connect; the handle's reads and writes block (up to `timeout` seconds).
-    public static func connect(_ host: String, _ port: UInt32, _ proto: InetProtocol, _ timeout: UInt32, _ options: UInt32,
-                               _ credentials: SecurityCredentials?) -> InetHandle {
+    public static func connect(
+        _ host: String, _ port: UInt32, _ proto: InetProtocol, _ timeout: UInt32, _ options: UInt32,
+        _ credentials: SecurityCredentials?
+    ) -> InetHandle {
         connectEx(host, port, proto, timeout, options, nil, 0, credentials)
     }
 
     /// `InetConnectEx`: ``connect(_:_:_:_:_:_:)`` with a local address and port.
-    public static func connectEx(_ host: String, _ port: UInt32, _ proto: InetProtocol, _ timeout: UInt32, _ options: UInt32,
-                                 _ localAddress: String?, _ localPort: UInt32, _ credentials: SecurityCredentials?) -> InetHandle {
+    public static func connectEx(
+        _ host: String, _ port: UInt32, _ proto: InetProtocol, _ timeout: UInt32, _ options: UInt32,
+        _ localAddress: String?, _ localPort: UInt32, _ credentials: SecurityCredentials?
+    ) -> InetHandle {
         handleCall { () throws(InetError) -> InetHandle in
             let connector = try makeConnector(host, port, proto, timeout, options, localAddress, localPort, credentials)
             let connection = try connector.blocking.connect()
             let handle = HandleTable.allocate()
-            HandleTable.publish(handle, HandleEntry(kind: .blocking(connection), freeThread: connector.options.contains(.freeThread)))
+            HandleTable.publish(
+                handle, HandleEntry(kind: .blocking(connection), freeThread: connector.options.contains(.freeThread)))
             return handle
         }
     }
 
     /// `InetAsyncConnect`: returns at once; events (connect first) go to `adapter`.
-    public static func asyncConnect(_ host: String, _ port: UInt32, _ proto: InetProtocol, _ timeout: UInt32, _ options: UInt32,
-                                    _ credentials: SecurityCredentials?, _ adapter: LegacyEventAdapter) -> InetHandle {
+    public static func asyncConnect(
+        _ host: String, _ port: UInt32, _ proto: InetProtocol, _ timeout: UInt32, _ options: UInt32,
+        _ credentials: SecurityCredentials?, _ adapter: LegacyEventAdapter
+    ) -> InetHandle {
         asyncConnectEx(host, port, proto, timeout, options, nil, 0, credentials, adapter)
     }
 
     /// `InetAsyncConnectEx`: returns at once (the connect has started); events go to `adapter`.
-    public static func asyncConnectEx(_ host: String, _ port: UInt32, _ proto: InetProtocol, _ timeout: UInt32, _ options: UInt32,
-                                      _ localAddress: String?, _ localPort: UInt32, _ credentials: SecurityCredentials?,
-                                      _ adapter: LegacyEventAdapter) -> InetHandle {
+    public static func asyncConnectEx(
+        _ host: String, _ port: UInt32, _ proto: InetProtocol, _ timeout: UInt32, _ options: UInt32,
+        _ localAddress: String?, _ localPort: UInt32, _ credentials: SecurityCredentials?,
+        _ adapter: LegacyEventAdapter
+    ) -> InetHandle {
         handleCall { () throws(InetError) -> InetHandle in
             try adapter.validate()
             let connector = try makeConnector(host, port, proto, timeout, options, localAddress, localPort, credentials)
             let handle = HandleTable.allocate()
             let forwarder = HandleForwarder(handle: handle, adapter: adapter)
             let connection = try connector.connect(delegate: forwarder)
-            HandleTable.publish(handle, HandleEntry(kind: .events(connection, forwarder), freeThread: connector.options.contains(.freeThread)))
+            HandleTable.publish(
+                handle,
+                HandleEntry(kind: .events(connection, forwarder), freeThread: connector.options.contains(.freeThread)))
             return handle
         }
     }
 
-    static func makeConnector(_ host: String, _ port: UInt32, _ proto: InetProtocol, _ timeout: UInt32, _ options: UInt32,
-                                      _ localAddress: String?, _ localPort: UInt32, _ credentials: SecurityCredentials?) throws(InetError) -> Connector {
+    static func makeConnector(
+        _ host: String, _ port: UInt32, _ proto: InetProtocol, _ timeout: UInt32, _ options: UInt32,
+        _ localAddress: String?, _ localPort: UInt32, _ credentials: SecurityCredentials?
+    ) throws(InetError) -> Connector {
         guard timeout > 0 else { throw InetError(.invalidTimeout, "nTimeout must be at least 1 second; got 0") }
-        var connector = Connector(legacyHost: host, port: port, protocol: proto, timeoutSeconds: timeout, options: options,
-                                  localAddress: localAddress, localPort: localPort)
+        var connector = Connector(
+            legacyHost: host, port: port, protocol: proto, timeoutSeconds: timeout, options: options,
+            localAddress: localAddress, localPort: localPort)
         connector.credentials = credentials
         return connector
     }
@@ -85,7 +99,9 @@ public enum Inet {
     /// ``readLine(_:_:_:)`` read past its line come first. An empty buffer is `invalidParameter`.
     public static func read(_ handle: InetHandle, _ buffer: UnsafeMutableRawBufferPointer) -> Int32 {
         countCall { () throws(InetError) -> Int in
-            guard buffer.count > 0 else { throw InetError(.invalidParameter, "the buffer is empty: cbBuffer must be at least 1") }
+            guard buffer.count > 0 else {
+                throw InetError(.invalidParameter, "the buffer is empty: cbBuffer must be at least 1")
+            }
             let entry = try HandleTable.lookup(handle)
             let buffered = entry.state.withLock { s -> Int in
                 let n = min(s.lineBuffer.count, buffer.count)
@@ -107,15 +123,18 @@ public enum Inet {
                 bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
                 return bytes.count
             case .listener:
-                throw InetError(.invalidHandle, "handle \(handle) is a listening handle; accept a client and read from its handle")
+                throw InetError(
+                    .invalidHandle, "handle \(handle) is a listening handle; accept a client and read from its handle")
             }
         }
     }
 
     /// A blocking read on `connection` as the handle's active call (``cancel(_:)`` ends it).
-    static func blockingRead(_ entry: HandleEntry, _ connection: Connection, maxBytes: Int) throws(InetError) -> [UInt8] {
+    static func blockingRead(_ entry: HandleEntry, _ connection: Connection, maxBytes: Int) throws(InetError) -> [UInt8]
+    {
         let id = connection.makeCallID()
-        return try entry.blockingCall(.reading, .connection(connection, id)) { (submitted) throws(InetError) -> [UInt8] in
+        return try entry.blockingCall(.reading, .connection(connection, id)) {
+            (submitted) throws(InetError) -> [UInt8] in
             try connection.blocking.read(maxBytes: maxBytes, timeout: nil, call: id, submitted: submitted)
         }
     }
@@ -137,13 +156,15 @@ public enum Inet {
             case .events(let connection, _):
                 switch try connection.write(buffer) {
                 case .wrote(let n): return n
-                case .wouldBlock: throw InetError(.wouldBlock, "the socket cannot take data now; wait for the write event")
+                case .wouldBlock:
+                    throw InetError(.wouldBlock, "the socket cannot take data now; wait for the write event")
                 }
             case .blocking(let connection):
                 try blockingWrite(entry, connection, Array(buffer))
                 return buffer.count
             case .listener:
-                throw InetError(.invalidHandle, "handle \(handle) is a listening handle; accept a client and write to its handle")
+                throw InetError(
+                    .invalidHandle, "handle \(handle) is a listening handle; accept a client and write to its handle")
             }
         }
     }
@@ -163,7 +184,8 @@ public enum Inet {
                 return n
             }
             if held == target.count { return held }
-            let raw = UnsafeTransfer(UnsafeMutableRawBufferPointer(rebasing: target[held...]))  // the caller waits while the loop uses it
+            // the caller waits while the loop uses it
+            let raw = UnsafeTransfer(UnsafeMutableRawBufferPointer(rebasing: target[held...]))
             do throws(InetError) {
                 return try held + runOnLoop(connection.eventLoop, "peek") { connection.tryPeekOnLoop(into: raw.value) }
             } catch {
@@ -184,11 +206,14 @@ public enum Inet {
         ready(handle, Int16(POLLOUT), timeoutMilliseconds, checkBuffered: false)
     }
 
-    private static func ready(_ handle: InetHandle, _ events: Int16, _ milliseconds: UInt32, checkBuffered: Bool) -> Bool {
+    private static func ready(
+        _ handle: InetHandle, _ events: Int16, _ milliseconds: UInt32, checkBuffered: Bool
+    ) -> Bool {
         let result: Result<Bool, InetError> = {
             do throws(InetError) {
                 let entry = try HandleTable.lookup(handle)
-                if checkBuffered, entry.state.withLock({ !$0.lineBuffer.isEmpty }) { return .success(true) }  // the handle holds bytes
+                // the handle holds bytes
+                if checkBuffered, entry.state.withLock({ !$0.lineBuffer.isEmpty }) { return .success(true) }
                 let connection = try anyConnection(entry)
                 let (fd, buffered) = try runOnLoop(connection.eventLoop, "isReadable") {
                     .success((connection.descriptorOnLoop, checkBuffered && connection.hasInputWaitingOnLoop))
@@ -260,7 +285,8 @@ public enum Inet {
     public static func enableEvents(_ handle: InetHandle) -> Int32 {
         countCall { () throws(InetError) -> Int in
             guard case .events(let connection, _) = try HandleTable.lookup(handle).kind else {
-                throw InetError(.invalidParameter, "handle \(handle) was made by a blocking connect; use asyncConnect for events")
+                throw InetError(
+                    .invalidParameter, "handle \(handle) was made by a blocking connect; use asyncConnect for events")
             }
             try connection.enableEvents()
             return 0
@@ -271,7 +297,8 @@ public enum Inet {
     public static func enableEvents(_ handle: InetHandle, _ adapter: LegacyEventAdapter) -> Int32 {
         countCall { () throws(InetError) -> Int in
             guard case .events(let connection, let forwarder) = try HandleTable.lookup(handle).kind else {
-                throw InetError(.invalidParameter, "handle \(handle) was made by a blocking connect; use asyncConnect for events")
+                throw InetError(
+                    .invalidParameter, "handle \(handle) was made by a blocking connect; use asyncConnect for events")
             }
             try adapter.validate()
             forwarder.redirect(to: adapter)

@@ -18,7 +18,8 @@ public struct InetHandle: RawRepresentable, Hashable, Sendable, CustomStringConv
 /// A per-event callback (`INETEVENTPROC`): the handle, the event id (`INET_EVENT_*`), the error
 /// code (0: none) and the caller's `dwParam`. Runs on the handle's loop thread, where calls on
 /// that handle are allowed (non-blocking ones; see `Docs/Porting.md`).
-public typealias InetEventProc = @Sendable (_ handle: InetHandle, _ eventId: UInt32, _ error: UInt32, _ param: UInt) -> Void
+public typealias InetEventProc =
+    @Sendable (_ handle: InetHandle, _ eventId: UInt32, _ error: UInt32, _ param: UInt) -> Void
 
 /// A blocking call in progress on a handle, which ``Inet/cancel(_:)`` can end.
 enum ActiveCall: Sendable {
@@ -109,8 +110,10 @@ final class HandleEntry: @unchecked Sendable {
     /// reporting `status` meanwhile. `body` calls `submitted` once its operation is queued on the
     /// loop. One at a time: a second call while one blocks is refused, as the original refused
     /// another call during a blocking ReadLine.
-    func blockingCall<T>(_ status: InetStatus, _ call: ActiveCall,
-                         _ body: (_ submitted: () -> Void) throws(InetError) -> T) throws(InetError) -> T {
+    func blockingCall<T>(
+        _ status: InetStatus, _ call: ActiveCall,
+        _ body: (_ submitted: () -> Void) throws(InetError) -> T
+    ) throws(InetError) -> T {
         let busy = state.withLock { s -> Bool in
             if s.busy != nil { return true }
             s.busy = .starting(status: status, cancelled: false)
@@ -175,7 +178,8 @@ enum HandleTable {
     /// The entry for `handle`, whoever asks (for `attachThread`, which moves ownership).
     static func find(_ handle: InetHandle) throws(InetError) -> HandleEntry {
         guard let entry = entries.withLock({ $0[handle.rawValue] }) else {
-            throw InetError(.invalidHandle, "handle \(handle) is not a live handle (never issued, or already disconnected)")
+            throw InetError(
+                .invalidHandle, "handle \(handle) is not a live handle (never issued, or already disconnected)")
         }
         return entry
     }
@@ -187,8 +191,10 @@ enum HandleTable {
         let entry = try find(handle)
         let me = cinet_thread_id()
         if !entry.freeThread, entry.owner != me, !entry.loop.inEventLoop {
-            throw InetError(.notHandleOwner,
-                            "handle \(handle) belongs to thread \(entry.owner), not to this thread (\(me)); use attachThread or .freeThread")
+            throw InetError(
+                .notHandleOwner,
+                "handle \(handle) belongs to thread \(entry.owner), not to this thread (\(me)); use attachThread or .freeThread"
+            )
         }
         return entry
     }

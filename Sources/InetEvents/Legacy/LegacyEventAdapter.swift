@@ -33,8 +33,9 @@ public final class LegacyEventAdapter: Sendable {
     /// Throws `invalidParameter` unless ``eventMessage`` is a valid message number.
     public func validate() throws(InetError) {
         guard eventMessage > Self.wmUser, eventMessage <= Self.maxMessage else {
-            throw InetError(.invalidParameter,
-                            "eventMsg must be greater than WM_USER (0x0400) and at most 0xFFFF; got 0x\(hex(eventMessage, 4))")
+            throw InetError(
+                .invalidParameter,
+                "eventMsg must be greater than WM_USER (0x0400) and at most 0xFFFF; got 0x\(hex(eventMessage, 4))")
         }
     }
 

@@ -110,7 +110,9 @@ extension LegacyServer {
                 throw InetError(.invalidParameter, "the server is not locked")
             }
             guard thread == me else {
-                throw InetError(.notHandleOwner, "thread \(thread) holds the server's lock; only it can unlock (this is thread \(me))")
+                throw InetError(
+                    .notHandleOwner,
+                    "thread \(thread) holds the server's lock; only it can unlock (this is thread \(me))")
             }
             if depth > 1 {
                 s.lock = .held(thread: me, depth: depth - 1)

@@ -163,7 +163,8 @@ final class LegacyServer: @unchecked Sendable {
         let limits = state.limits
         if limits.maxClients > 0, state.clients.count >= limits.maxClients { return .reject }
         if limits.maxClientsPerAddress > 0,
-           state.clients.values.lazy.filter({ $0.address == address }).count >= limits.maxClientsPerAddress {
+            state.clients.values.lazy.filter({ $0.address == address }).count >= limits.maxClientsPerAddress
+        {
             return .reject
         }
         let handle = HandleTable.allocate()
@@ -200,7 +201,7 @@ final class LegacyServer: @unchecked Sendable {
             let chunk: [UInt8]
             do throws(InetError) {
                 chunk = try Inet.blockingRead(entry, connection, maxBytes: 65536)
-            } catch where error.code == .timedOut {
+            } catch  where error.code == .timedOut {
                 if HandleTable.isLive(handle) { post(handle, .timeout, error.legacyCode) }
                 continue
             } catch {

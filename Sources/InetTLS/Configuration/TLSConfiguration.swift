@@ -38,10 +38,13 @@ public struct TLSConfiguration: Sendable, Hashable {
     public var additionalIdentities: [SecurityCredentials]
 
     /// A configuration; clients verify by default.
-    public init(role: Role, verifyPeer: Bool = true, legacyFallback: Bool = false,
-                credentials: SecurityCredentials = SecurityCredentials(), requireClientCertificate: Bool = false,
-                requestClientCertificate: Bool = false, sessionTickets: Bool = true, ticketKeyLifetime: Duration = .seconds(12 * 3600),
-                preferServerCiphers: Bool = true, additionalIdentities: [SecurityCredentials] = []) {
+    public init(
+        role: Role, verifyPeer: Bool = true, legacyFallback: Bool = false,
+        credentials: SecurityCredentials = SecurityCredentials(), requireClientCertificate: Bool = false,
+        requestClientCertificate: Bool = false, sessionTickets: Bool = true,
+        ticketKeyLifetime: Duration = .seconds(12 * 3600),
+        preferServerCiphers: Bool = true, additionalIdentities: [SecurityCredentials] = []
+    ) {
         self.role = role
         self.verifyPeer = verifyPeer
         self.legacyFallback = legacyFallback

@@ -36,22 +36,29 @@ enum CredentialLoader {
         }
         let keys = items.indices.filter { items[$0].key != nil }
         guard !keys.isEmpty else {
-            throw TLSError(.credentialsInvalid, "certificate store '\(store)' holds no private key (give privateKeyFile?)")
+            throw TLSError(
+                .credentialsInvalid, "certificate store '\(store)' holds no private key (give privateKeyFile?)")
         }
 
         // Pick the leaf: by name when asked, else the first certificate some key belongs to.
         let leafIndex: Int
         if let wanted = credentials.certificateName {
-            guard let found = certificates.first(where: {
-                items[$0].friendlyName == wanted || Identity.commonName(items[$0].certificate!) == wanted
-            }) else {
-                let names = certificates.compactMap { items[$0].friendlyName ?? Identity.commonName(items[$0].certificate!) }
-                throw TLSError(.certificateNotFound,
-                               "no certificate named '\(wanted)' in '\(store)' (it holds: \(names.joined(separator: ", ")))")
+            guard
+                let found = certificates.first(where: {
+                    items[$0].friendlyName == wanted || Identity.commonName(items[$0].certificate!) == wanted
+                })
+            else {
+                let names = certificates.compactMap {
+                    items[$0].friendlyName ?? Identity.commonName(items[$0].certificate!)
+                }
+                throw TLSError(
+                    .certificateNotFound,
+                    "no certificate named '\(wanted)' in '\(store)' (it holds: \(names.joined(separator: ", ")))")
             }
             leafIndex = found
         } else {
-            leafIndex = certificates.first { index in keys.contains { matches(items[$0], items[index]) } } ?? certificates[0]
+            leafIndex =
+                certificates.first { index in keys.contains { matches(items[$0], items[index]) } } ?? certificates[0]
         }
         let leaf = items[leafIndex].certificate!
         guard let keyIndex = keys.first(where: { matches(items[$0], items[leafIndex]) }) else {
@@ -65,7 +72,11 @@ enum CredentialLoader {
         var chain: [OpaquePointer] = []
         for index in certificates where index != leafIndex {
             // PKCS#12 certificates that own a key are other identities, not chain members.
-            if items[index].localKeyID != nil && keys.contains(where: { items[$0].localKeyID == items[index].localKeyID }) { continue }
+            if items[index].localKeyID != nil
+                && keys.contains(where: { items[$0].localKeyID == items[index].localKeyID })
+            {
+                continue
+            }
             chain.append(items[index].certificate!)
             items[index].certificate = nil
         }
@@ -99,7 +110,9 @@ enum CredentialLoader {
             }
             var names: [String] = []
             while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                }
                 if [".pem", ".crt", ".cer", ".key"].contains(where: { name.hasSuffix($0) }) { names.append(name) }
             }
             closedir(dir)
@@ -114,7 +127,9 @@ enum CredentialLoader {
         }
         let bytes = try readFile(path)
         guard !bytes.isEmpty else { throw TLSError(.credentialsInvalid, "certificate store '\(path)' is empty") }
-        if bytes.starts(with: Array("-----BEGIN".utf8)) || String(decoding: bytes.prefix(4096), as: UTF8.self).contains("-----BEGIN ") {
+        if bytes.starts(with: Array("-----BEGIN".utf8))
+            || String(decoding: bytes.prefix(4096), as: UTF8.self).contains("-----BEGIN ")
+        {
             return try parsePEM(bytes, path: path, password: password)
         }
         return try PKCS12Reader.read(bytes, path: path, password: password)
@@ -158,11 +173,15 @@ enum CredentialLoader {
             if label == "CERTIFICATE" || label == "TRUSTED CERTIFICATE" {
                 guard let x509 = PEM_read_bio_X509(bio, nil, nil, nil) else {
                     free(items)
-                    throw TLSError(.credentialsInvalid, "'\(path)': a certificate cannot be parsed", openSSLReason: OpenSSLErrors.lastReason())
+                    throw TLSError(
+                        .credentialsInvalid, "'\(path)': a certificate cannot be parsed",
+                        openSSLReason: OpenSSLErrors.lastReason())
                 }
                 items.append(Item(certificate: x509))
             } else if label.hasSuffix("PRIVATE KEY") {
-                let encrypted = label.hasPrefix("ENCRYPTED") || String(decoding: block, as: UTF8.self).contains("Proc-Type: 4,ENCRYPTED")
+                let encrypted =
+                    label.hasPrefix("ENCRYPTED")
+                    || String(decoding: block, as: UTF8.self).contains("Proc-Type: 4,ENCRYPTED")
                 let key: OpaquePointer? = (password ?? "").withCString { pw in
                     PEM_read_bio_PrivateKey(bio, nil, nil, UnsafeMutableRawPointer(mutating: pw))
                 }
@@ -170,11 +189,14 @@ enum CredentialLoader {
                     let reason = OpenSSLErrors.lastReason()
                     free(items)
                     if encrypted {
-                        throw TLSError(.credentialsWrongPassword,
-                                       password == nil ? "'\(path)': the private key is encrypted and no password was given"
-                                                       : "'\(path)': the password does not decrypt the private key", openSSLReason: reason)
+                        throw TLSError(
+                            .credentialsWrongPassword,
+                            password == nil
+                                ? "'\(path)': the private key is encrypted and no password was given"
+                                : "'\(path)': the password does not decrypt the private key", openSSLReason: reason)
                     }
-                    throw TLSError(.credentialsInvalid, "'\(path)': a private key cannot be parsed", openSSLReason: reason)
+                    throw TLSError(
+                        .credentialsInvalid, "'\(path)': a private key cannot be parsed", openSSLReason: reason)
                 }
                 items.append(Item(key: key))
             }

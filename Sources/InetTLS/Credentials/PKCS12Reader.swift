@@ -13,13 +13,19 @@ enum PKCS12Reader {
         defer { PKCS12_free(p12) }
         // The MAC tells a wrong password apart from a damaged file.
         let pass = password ?? ""
-        guard PKCS12_verify_mac(p12, pass, Int32(pass.utf8.count)) == 1 || (password == nil && PKCS12_verify_mac(p12, nil, 0) == 1) else {
+        guard
+            PKCS12_verify_mac(p12, pass, Int32(pass.utf8.count)) == 1
+                || (password == nil && PKCS12_verify_mac(p12, nil, 0) == 1)
+        else {
             _ = OpenSSLErrors.drain()
-            throw TLSError(.credentialsWrongPassword,
-                           password == nil ? "'\(path)' needs a password" : "the password does not open '\(path)'")
+            throw TLSError(
+                .credentialsWrongPassword,
+                password == nil ? "'\(path)' needs a password" : "the password does not open '\(path)'")
         }
         guard let safes = PKCS12_unpack_authsafes(p12) else {
-            throw TLSError(.credentialsInvalid, "'\(path)': cannot unpack PKCS#12 contents", openSSLReason: OpenSSLErrors.lastReason())
+            throw TLSError(
+                .credentialsInvalid, "'\(path)': cannot unpack PKCS#12 contents",
+                openSSLReason: OpenSSLErrors.lastReason())
         }
         defer { cinet_sk_pkcs7_pop_free(safes) }
         var items: [CredentialLoader.Item] = []
@@ -40,8 +46,11 @@ enum PKCS12Reader {
                     item.friendlyName = String(cString: name)
                     cinet_openssl_free(name)
                 }
-                if let attribute = PKCS12_SAFEBAG_get0_attr(bag, NID_localKeyID), let data = attribute.pointee.value.octet_string {
-                    item.localKeyID = Array(UnsafeBufferPointer(start: data.pointee.data, count: Int(data.pointee.length)))
+                if let attribute = PKCS12_SAFEBAG_get0_attr(bag, NID_localKeyID),
+                    let data = attribute.pointee.value.octet_string
+                {
+                    item.localKeyID = Array(
+                        UnsafeBufferPointer(start: data.pointee.data, count: Int(data.pointee.length)))
                 }
                 switch PKCS12_SAFEBAG_get_nid(bag) {
                 case NID_certBag:

@@ -14,7 +14,9 @@ public enum SelfSignedCertificate {
 
     /// Writes `cert.pem` and `store.pem` into `directory` for `commonName`, valid now and for
     /// `days` days, naming `subjectAltNames` (`DNS:localhost`, `IP:127.0.0.1`, …).
-    public static func make(commonName: String, subjectAltNames: [String], days: Int = 1, directory: String) throws(TLSError) -> Files {
+    public static func make(
+        commonName: String, subjectAltNames: [String], days: Int = 1, directory: String
+    ) throws(TLSError) -> Files {
         guard let key = generateKey() else { throw failure("cannot generate a P-256 key") }
         defer { EVP_PKEY_free(key) }
         guard let x509 = X509_new() else { throw failure("cannot allocate a certificate") }
@@ -27,7 +29,9 @@ public enum SelfSignedCertificate {
         let name = X509_get_subject_name(x509)
         X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, commonName, -1, -1, 0)
         X509_set_issuer_name(x509, name)
-        for (nid, value) in [(NID_subject_alt_name, subjectAltNames.joined(separator: ",")), (NID_basic_constraints, "critical,CA:TRUE")]
+        for (nid, value) in [
+            (NID_subject_alt_name, subjectAltNames.joined(separator: ",")), (NID_basic_constraints, "critical,CA:TRUE"),
+        ]
         where !value.isEmpty {
             guard let ext = X509V3_EXT_conf_nid(nil, nil, nid, value) else { throw failure("bad extension '\(value)'") }
             X509_add_ext(x509, ext, -1)
@@ -36,7 +40,9 @@ public enum SelfSignedCertificate {
         guard X509_sign(x509, key, EVP_sha256()) > 0 else { throw failure("cannot sign the certificate") }
         let files = Files(store: directory + "/store.pem", certificate: directory + "/cert.pem")
         try write(files.certificate) { PEM_write_bio_X509($0, x509) }
-        try write(files.store) { PEM_write_bio_X509($0, x509) == 1 && PEM_write_bio_PrivateKey($0, key, nil, nil, 0, nil, nil) == 1 ? 1 : 0 }
+        try write(files.store) {
+            PEM_write_bio_X509($0, x509) == 1 && PEM_write_bio_PrivateKey($0, key, nil, nil, 0, nil, nil) == 1 ? 1 : 0
+        }
         return files
     }
 
@@ -44,7 +50,9 @@ public enum SelfSignedCertificate {
         guard let ctx = EVP_PKEY_CTX_new_from_name(nil, "EC", nil) else { return nil }
         defer { EVP_PKEY_CTX_free(ctx) }
         var key: OpaquePointer?
-        guard EVP_PKEY_keygen_init(ctx) == 1, EVP_PKEY_CTX_set_group_name(ctx, "P-256") == 1, EVP_PKEY_generate(ctx, &key) == 1 else {
+        guard EVP_PKEY_keygen_init(ctx) == 1, EVP_PKEY_CTX_set_group_name(ctx, "P-256") == 1,
+            EVP_PKEY_generate(ctx, &key) == 1
+        else {
             return nil
         }
         return key

@@ -7,7 +7,9 @@ enum Base64 {
         var i = 0
         while i < bytes.count {
             let chunk = Array(bytes[i..<min(i + 3, bytes.count)])
-            let n = (UInt32(chunk[0]) << 16) | (UInt32(chunk.count > 1 ? chunk[1] : 0) << 8) | UInt32(chunk.count > 2 ? chunk[2] : 0)
+            let n =
+                (UInt32(chunk[0]) << 16) | (UInt32(chunk.count > 1 ? chunk[1] : 0) << 8)
+                | UInt32(chunk.count > 2 ? chunk[2] : 0)
             out.append(alphabet[Int((n >> 18) & 63)])
             out.append(alphabet[Int((n >> 12) & 63)])
             out.append(chunk.count > 1 ? alphabet[Int((n >> 6) & 63)] : UInt8(ascii: "="))
@@ -26,8 +28,10 @@ enum Base64 {
         var out: [UInt8] = []
         var i = 0
         while i + 1 < values.count {
-            let a = UInt32(values[i]), b = UInt32(values[i + 1])
-            let c = i + 2 < values.count ? UInt32(values[i + 2]) : 0, d = i + 3 < values.count ? UInt32(values[i + 3]) : 0
+            let a = UInt32(values[i])
+            let b = UInt32(values[i + 1])
+            let c = i + 2 < values.count ? UInt32(values[i + 2]) : 0
+            let d = i + 3 < values.count ? UInt32(values[i + 3]) : 0
             let n = (a << 18) | (b << 12) | (c << 6) | d
             out.append(UInt8(n >> 16 & 255))
             if i + 2 < values.count { out.append(UInt8(n >> 8 & 255)) }

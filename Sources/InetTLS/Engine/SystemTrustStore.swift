@@ -53,9 +53,10 @@ enum SystemTrustStore {
     /// OpenSSL cannot (its error queue says why).
     static func trust(in context: OpaquePointer) -> Bool {
         guard let store = SSL_CTX_get_cert_store(context),
-              let directory = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir()),
-              X509_LOOKUP_ctrl(directory, X509_L_ADD_DIR, nil, Int(X509_FILETYPE_DEFAULT), nil) == 1,
-              let method = bundleLookup, X509_STORE_add_lookup(store, method) != nil else { return false }
+            let directory = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir()),
+            X509_LOOKUP_ctrl(directory, X509_L_ADD_DIR, nil, Int(X509_FILETYPE_DEFAULT), nil) == 1,
+            let method = bundleLookup, X509_STORE_add_lookup(store, method) != nil
+        else { return false }
         return true
     }
 

@@ -7,8 +7,10 @@ extension TLSContext {
     /// from subjectAltName only (never the subject CN), a wildcard for a whole label
     /// (`*.example.test`, not `f*.example.test`). False when OpenSSL refuses the name.
     static func expect(_ serverName: String, in param: OpaquePointer?) -> Bool {
-        X509_VERIFY_PARAM_set_hostflags(param, UInt32(X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS))
-        let ok = TLSEngine.isIPLiteral(serverName)
+        X509_VERIFY_PARAM_set_hostflags(
+            param, UInt32(X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS))
+        let ok =
+            TLSEngine.isIPLiteral(serverName)
             ? X509_VERIFY_PARAM_set1_ip_asc(param, serverName) : X509_VERIFY_PARAM_set1_host(param, serverName, 0)
         return ok == 1
     }
@@ -20,17 +22,24 @@ extension TLSContext {
         let crlFile = configuration.credentials.crlFile ?? ""
         switch code {
         case X509_V_ERR_CERT_HAS_EXPIRED, X509_V_ERR_CERT_NOT_YET_VALID:
-            return TLSError(.certificateExpired, "the peer's certificate\(peer) is not valid now: \(text)", openSSLReason: reason)
+            return TLSError(
+                .certificateExpired, "the peer's certificate\(peer) is not valid now: \(text)", openSSLReason: reason)
         case X509_V_ERR_CERT_REVOKED:
-            return TLSError(.certificateRevoked, "the peer's certificate\(peer) is revoked by a CRL of '\(crlFile)'", openSSLReason: reason)
+            return TLSError(
+                .certificateRevoked, "the peer's certificate\(peer) is revoked by a CRL of '\(crlFile)'",
+                openSSLReason: reason)
         case X509_V_ERR_UNABLE_TO_GET_CRL:
-            return TLSError(.certificateUntrusted, "the peer's certificate\(peer) cannot be checked for revocation: "
-                            + "'\(crlFile)' holds no CRL of its issuer", openSSLReason: reason)
+            return TLSError(
+                .certificateUntrusted,
+                "the peer's certificate\(peer) cannot be checked for revocation: "
+                    + "'\(crlFile)' holds no CRL of its issuer", openSSLReason: reason)
         case X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH:
-            return TLSError(.certificateNameMismatch, "the peer's certificate does not name \(serverName ?? "the host"): \(text)",
-                            openSSLReason: reason)
+            return TLSError(
+                .certificateNameMismatch, "the peer's certificate does not name \(serverName ?? "the host"): \(text)",
+                openSSLReason: reason)
         default:
-            return TLSError(.certificateUntrusted, "the peer's certificate\(peer) is not trusted: \(text)", openSSLReason: reason)
+            return TLSError(
+                .certificateUntrusted, "the peer's certificate\(peer) is not trusted: \(text)", openSSLReason: reason)
         }
     }
 
@@ -48,13 +57,15 @@ extension TLSContext {
         for der in chain {
             let parsed = DER.parse(der) { d2i_X509(nil, $0, $1) }
             guard let parsed else {
-                return TLSError(.certificateUntrusted, "certificate \(certificates.count + 1) of the chain is not DER X.509",
-                                openSSLReason: OpenSSLErrors.lastReason())
+                return TLSError(
+                    .certificateUntrusted, "certificate \(certificates.count + 1) of the chain is not DER X.509",
+                    openSSLReason: OpenSSLErrors.lastReason())
             }
             certificates.append(parsed)
         }
         guard let leaf = certificates.first, let store = SSL_CTX_get_cert_store(context),
-              let untrusted = cinet_sk_x509_new_null(), let verification = X509_STORE_CTX_new() else {
+            let untrusted = cinet_sk_x509_new_null(), let verification = X509_STORE_CTX_new()
+        else {
             return TLSError(.certificateUntrusted, "no certificate to judge")
         }
         defer {
@@ -63,7 +74,8 @@ extension TLSContext {
         }
         for c in certificates.dropFirst() { _ = cinet_sk_x509_push(untrusted, c) }
         guard X509_STORE_CTX_init(verification, store, leaf, untrusted) == 1 else {
-            return TLSError(.certificateUntrusted, "cannot set up verification", openSSLReason: OpenSSLErrors.lastReason())
+            return TLSError(
+                .certificateUntrusted, "cannot set up verification", openSSLReason: OpenSSLErrors.lastReason())
         }
         // As libssl does for a client: the server-certificate purpose, then the context's parameters.
         _ = X509_STORE_CTX_set_default(verification, "ssl_server")
@@ -75,13 +87,16 @@ extension TLSContext {
             X509_VERIFY_PARAM_set_auth_level(param, SSL_CTX_get_security_level(context))
         }
         if let serverName, !Self.expect(serverName, in: param) {
-            return TLSError(.certificateNameMismatch, "cannot expect '\(serverName)' as a name", openSSLReason: OpenSSLErrors.lastReason())
+            return TLSError(
+                .certificateNameMismatch, "cannot expect '\(serverName)' as a name",
+                openSSLReason: OpenSSLErrors.lastReason())
         }
         if let time { X509_VERIFY_PARAM_set_time(param, time_t(time)) }
         ERR_clear_error()
         if X509_verify_cert(verification) == 1 { return nil }
         let code = X509_STORE_CTX_get_error(verification)
-        return verificationError(code == X509_V_OK ? X509_V_ERR_UNSPECIFIED : code, serverName: serverName,
-                                 reason: OpenSSLErrors.lastReason())
+        return verificationError(
+            code == X509_V_OK ? X509_V_ERR_UNSPECIFIED : code, serverName: serverName,
+            reason: OpenSSLErrors.lastReason())
     }
 }

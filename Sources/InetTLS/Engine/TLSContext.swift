@@ -43,7 +43,8 @@ public final class TLSContext: @unchecked Sendable {
     /// its kind, naming the file or setting.
     public init(_ configuration: TLSConfiguration) throws(TLSError) {
         guard let ctx = SSL_CTX_new(TLS_method()) else {
-            throw TLSError(.handshakeFailed, "cannot create an OpenSSL context", openSSLReason: OpenSSLErrors.lastReason())
+            throw TLSError(
+                .handshakeFailed, "cannot create an OpenSSL context", openSSLReason: OpenSSLErrors.lastReason())
         }
         var pins: [[UInt8]] = []
         var alpn: [UInt8] = []
@@ -59,7 +60,8 @@ public final class TLSContext: @unchecked Sendable {
             if configuration.role == .server {
                 for extra in configuration.additionalIdentities {
                     guard let identity = try CredentialLoader.load(extra) else {
-                        throw TLSError(.credentialsInvalid, "an additional identity needs a certificateStore (\(extra))")
+                        throw TLSError(
+                            .credentialsInvalid, "an additional identity needs a certificateStore (\(extra))")
                     }
                     identities.append(try SNIIdentity(identity))
                 }
@@ -77,7 +79,8 @@ public final class TLSContext: @unchecked Sendable {
         self.alpnWire = .allocate(capacity: alpn.count)
         _ = alpnWire.initialize(from: alpn)
         self.sniIdentities = identities
-        self.ticketKeys = configuration.role == .server && configuration.sessionTickets
+        self.ticketKeys =
+            configuration.role == .server && configuration.sessionTickets
             ? TicketKeyRing(lifetime: configuration.ticketKeyLifetime) : nil
         // Callbacks find the context through the SSL_CTX; connections keep the context alive.
         _ = cinet_ssl_ctx_set_app_data(ctx, Unmanaged.passUnretained(self).toOpaque())
@@ -109,7 +112,8 @@ public final class TLSContext: @unchecked Sendable {
     private func configureProtocol(_ configuration: TLSConfiguration) throws(TLSError) {
         let range = configuration.versionRange
         if range.lowerBound < .v1_2 && !configuration.legacyFallback {
-            throw TLSError(.protocolVersion, "TLS \(range.lowerBound) needs secureFallback; the default minimum is TLS 1.2")
+            throw TLSError(
+                .protocolVersion, "TLS \(range.lowerBound) needs secureFallback; the default minimum is TLS 1.2")
         }
         _ = cinet_ssl_ctx_set_min_proto(context, range.lowerBound.openSSLValue)
         _ = cinet_ssl_ctx_set_max_proto(context, range.upperBound.openSSLValue)
@@ -121,19 +125,24 @@ public final class TLSContext: @unchecked Sendable {
             SSL_CTX_set_security_level(context, 0)
             X509_VERIFY_PARAM_set_auth_level(SSL_CTX_get0_param(context), Self.certificateSecurityLevel)
         }
-        let ciphers = credentials.cipherList ?? (configuration.legacyFallback ? Self.fallbackCiphers : Self.modernCiphers)
+        let ciphers =
+            credentials.cipherList ?? (configuration.legacyFallback ? Self.fallbackCiphers : Self.modernCiphers)
         guard SSL_CTX_set_cipher_list(context, ciphers) == 1 else {
-            throw TLSError(.invalidConfiguration, "cipherList '\(ciphers)' selects no TLS 1.2 suite OpenSSL offers",
-                           openSSLReason: OpenSSLErrors.lastReason())
+            throw TLSError(
+                .invalidConfiguration, "cipherList '\(ciphers)' selects no TLS 1.2 suite OpenSSL offers",
+                openSSLReason: OpenSSLErrors.lastReason())
         }
         if let suites = credentials.cipherSuites, SSL_CTX_set_ciphersuites(context, suites) != 1 {
-            throw TLSError(.invalidConfiguration, "cipherSuites '\(suites)' names no TLS 1.3 suite OpenSSL offers",
-                           openSSLReason: OpenSSLErrors.lastReason())
+            throw TLSError(
+                .invalidConfiguration, "cipherSuites '\(suites)' names no TLS 1.3 suite OpenSSL offers",
+                openSSLReason: OpenSSLErrors.lastReason())
         }
         let groups = (credentials.groups ?? Self.defaultGroups).joined(separator: ":")
         guard !groups.isEmpty, cinet_ssl_ctx_set1_groups_list(context, groups) == 1 else {
-            throw TLSError(.invalidConfiguration, "groups '\(groups)' are not key-exchange groups OpenSSL knows "
-                           + "(X25519, X448, P-256, P-384, P-521, ffdhe2048, …)", openSSLReason: OpenSSLErrors.lastReason())
+            throw TLSError(
+                .invalidConfiguration,
+                "groups '\(groups)' are not key-exchange groups OpenSSL knows "
+                    + "(X25519, X448, P-256, P-384, P-521, ffdhe2048, …)", openSSLReason: OpenSSLErrors.lastReason())
         }
         switch configuration.role {
         case .client:
@@ -141,7 +150,9 @@ public final class TLSContext: @unchecked Sendable {
             // the caller's checks of the first: refused.
             _ = SSL_CTX_set_options(context, CINET_SSL_OP_NO_RENEGOTIATION)
         case .server:
-            if configuration.preferServerCiphers { _ = SSL_CTX_set_options(context, CINET_SSL_OP_CIPHER_SERVER_PREFERENCE) }
+            if configuration.preferServerCiphers {
+                _ = SSL_CTX_set_options(context, CINET_SSL_OP_CIPHER_SERVER_PREFERENCE)
+            }
             if ticketKeys == nil {
                 _ = SSL_CTX_set_num_tickets(context, 0)
                 _ = SSL_CTX_set_options(context, CINET_SSL_OP_NO_TICKET)
@@ -157,12 +168,16 @@ public final class TLSContext: @unchecked Sendable {
     private func configureIdentity(_ credentials: SecurityCredentials) throws(TLSError) {
         if let identity = try CredentialLoader.load(credentials) {
             guard SSL_CTX_use_certificate(context, identity.certificate) == 1,
-                  SSL_CTX_use_PrivateKey(context, identity.key) == 1 else {
-                throw TLSError(.credentialsInvalid, "OpenSSL refused the certificate or key", openSSLReason: OpenSSLErrors.lastReason())
+                SSL_CTX_use_PrivateKey(context, identity.key) == 1
+            else {
+                throw TLSError(
+                    .credentialsInvalid, "OpenSSL refused the certificate or key",
+                    openSSLReason: OpenSSLErrors.lastReason())
             }
             guard SSL_CTX_check_private_key(context) == 1 else {
-                throw TLSError(.credentialsKeyMismatch, "the private key does not match the certificate",
-                               openSSLReason: OpenSSLErrors.lastReason())
+                throw TLSError(
+                    .credentialsKeyMismatch, "the private key does not match the certificate",
+                    openSSLReason: OpenSSLErrors.lastReason())
             }
             for certificate in identity.chain { _ = cinet_ssl_ctx_add_chain_cert(context, certificate) }
         } else if configuration.role == .server {
@@ -176,7 +191,8 @@ public final class TLSContext: @unchecked Sendable {
         for name in names {
             let bytes = Array(name.utf8)
             guard (1...255).contains(bytes.count) else {
-                throw TLSError(.invalidConfiguration, "ALPN protocol names are 1…255 bytes; got '\(name)' (\(bytes.count))")
+                throw TLSError(
+                    .invalidConfiguration, "ALPN protocol names are 1…255 bytes; got '\(name)' (\(bytes.count))")
             }
             wire.append(UInt8(bytes.count))
             wire += bytes
@@ -190,7 +206,11 @@ extension TLSConfiguration {
     var withoutPasswords: TLSConfiguration {
         var copy = self
         copy.credentials.password = nil
-        copy.additionalIdentities = additionalIdentities.map { var c = $0; c.password = nil; return c }
+        copy.additionalIdentities = additionalIdentities.map {
+            var c = $0
+            c.password = nil
+            return c
+        }
         return copy
     }
 }

@@ -28,11 +28,13 @@ public final class TLSEngine {
     /// engine when the context's role is server.
     public init(context: TLSContext, serverName: String? = nil) throws(TLSError) {
         guard let ssl = SSL_new(context.context) else {
-            throw TLSError(.handshakeFailed, "cannot create an OpenSSL session", openSSLReason: OpenSSLErrors.lastReason())
+            throw TLSError(
+                .handshakeFailed, "cannot create an OpenSSL session", openSSLReason: OpenSSLErrors.lastReason())
         }
         guard let input = BIO_new(BIO_s_mem()), let output = BIO_new(BIO_s_mem()) else {
             SSL_free(ssl)
-            throw TLSError(.handshakeFailed, "cannot create OpenSSL memory buffers", openSSLReason: OpenSSLErrors.lastReason())
+            throw TLSError(
+                .handshakeFailed, "cannot create OpenSSL memory buffers", openSSLReason: OpenSSLErrors.lastReason())
         }
         SSL_set_bio(ssl, input, output)
         self.ssl = ssl
@@ -51,7 +53,9 @@ public final class TLSEngine {
                 if context.configuration.verifyPeer {
                     if !TLSContext.expect(serverName, in: SSL_get0_param(ssl)) {
                         // deinit frees `ssl`: every stored property is already set.
-                        throw TLSError(.handshakeFailed, "cannot set '\(serverName)' for verification", openSSLReason: OpenSSLErrors.lastReason())
+                        throw TLSError(
+                            .handshakeFailed, "cannot set '\(serverName)' for verification",
+                            openSSLReason: OpenSSLErrors.lastReason())
                     }
                 }
             }
@@ -122,8 +126,10 @@ public final class TLSEngine {
         }
         let hash = Self.spkiSHA256(key)
         guard context.pins.contains(hash) else {
-            throw TLSError(.certificatePinMismatch,
-                           "the peer's public key (SHA-256 \(Base64.encode(hash))) matches none of the \(context.pins.count) pin(s)")
+            throw TLSError(
+                .certificatePinMismatch,
+                "the peer's public key (SHA-256 \(Base64.encode(hash))) matches none of the \(context.pins.count) pin(s)"
+            )
         }
     }
 
@@ -147,19 +153,27 @@ public final class TLSEngine {
         if verify != X509_V_OK {
             return context.verificationError(Int32(verify), serverName: serverName, reason: reason)
         }
-        let versionHints = ["protocol version", "unsupported protocol", "no protocols available", "wrong version number",
-                            "version too low", "version too high", "no suitable", "unknown protocol"]
+        let versionHints = [
+            "protocol version", "unsupported protocol", "no protocols available", "wrong version number",
+            "version too low", "version too high", "no suitable", "unknown protocol",
+        ]
         if let reason, versionHints.contains(where: { reason.contains($0) }) {
-            return TLSError(.protocolVersion, "no TLS version both sides accept (\(reason)); allowed here: "
-                            + "\(context.configuration.versionRange.lowerBound)–\(context.configuration.versionRange.upperBound)",
-                            openSSLReason: reason)
+            return TLSError(
+                .protocolVersion,
+                "no TLS version both sides accept (\(reason)); allowed here: "
+                    + "\(context.configuration.versionRange.lowerBound)–\(context.configuration.versionRange.upperBound)",
+                openSSLReason: reason)
         }
         if let reason, reason.contains("no application protocol") {
             let ours = context.configuration.credentials.applicationProtocols
-            return TLSError(.handshakeFailed, "no ALPN protocol both sides accept (\(reason)); offered here: "
-                            + (ours.isEmpty ? "none" : ours.joined(separator: ", ")), openSSLReason: reason)
+            return TLSError(
+                .handshakeFailed,
+                "no ALPN protocol both sides accept (\(reason)); offered here: "
+                    + (ours.isEmpty ? "none" : ours.joined(separator: ", ")), openSSLReason: reason)
         }
-        return TLSError(.handshakeFailed, "TLS handshake failed: \(reason ?? "the peer closed the connection")", openSSLReason: reason)
+        return TLSError(
+            .handshakeFailed, "TLS handshake failed: \(reason ?? "the peer closed the connection")",
+            openSSLReason: reason)
     }
 
     // MARK: plaintext
@@ -181,7 +195,10 @@ public final class TLSEngine {
     /// Encrypts all of `plaintext`.
     public func write(_ plaintext: [UInt8]) throws(TLSError) {
         let result: Result<Void, TLSError> = plaintext.withUnsafeBytes { raw in
-            do throws(TLSError) { try write(raw); return .success(()) } catch { return .failure(error) }
+            do throws(TLSError) {
+                try write(raw)
+                return .success(())
+            } catch { return .failure(error) }
         }
         try result.get()
     }
@@ -228,7 +245,9 @@ public final class TLSEngine {
     public var peerCommonName: String? { SSL_get0_peer_certificate(ssl).flatMap(Identity.commonName) }
     /// True when the peer's certificate was verified (chain and name).
     public var peerVerified: Bool {
-        let verifies = context.configuration.role == .client ? context.configuration.verifyPeer : context.configuration.asksForClientCertificate
+        let verifies =
+            context.configuration.role == .client
+            ? context.configuration.verifyPeer : context.configuration.asksForClientCertificate
         return verifies && SSL_get0_peer_certificate(ssl) != nil && SSL_get_verify_result(ssl) == X509_V_OK
     }
 

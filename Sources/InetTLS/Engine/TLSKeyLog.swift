@@ -19,8 +19,10 @@ enum TLSKeyLog {
             return opened >= 0 ? opened : -errno
         }
         guard fd >= 0 else {
-            throw TLSError(.invalidConfiguration, "SSLKEYLOGFILE '\(path)' cannot be opened for appending: "
-                           + String(cString: strerror(-fd)))
+            throw TLSError(
+                .invalidConfiguration,
+                "SSLKEYLOGFILE '\(path)' cannot be opened for appending: "
+                    + String(cString: strerror(-fd)))
         }
         SSL_CTX_set_keylog_callback(context) { _, line in
             guard let line else { return }

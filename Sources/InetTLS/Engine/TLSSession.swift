@@ -13,8 +13,9 @@ public final class TLSSession: @unchecked Sendable {
     public init(der: [UInt8]) throws(TLSError) {
         let parsed = DER.parse(der) { d2i_SSL_SESSION(nil, $0, $1) }
         guard let parsed else {
-            throw TLSError(.invalidConfiguration, "the \(der.count) bytes are not a saved TLS session (DER SSL_SESSION)",
-                           openSSLReason: OpenSSLErrors.lastReason())
+            throw TLSError(
+                .invalidConfiguration, "the \(der.count) bytes are not a saved TLS session (DER SSL_SESSION)",
+                openSSLReason: OpenSSLErrors.lastReason())
         }
         raw = parsed
     }

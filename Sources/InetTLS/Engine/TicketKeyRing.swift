@@ -46,27 +46,37 @@ final class TicketKeyRing: Sendable {
     }
 
     /// OpenSSL asks for a new ticket: name it, and set up the cipher and MAC with the current key.
-    func encrypt(name: UnsafeMutablePointer<UInt8>, iv: UnsafeMutablePointer<UInt8>,
-                 _ cipher: OpaquePointer, _ mac: OpaquePointer) -> Int32 {
+    func encrypt(
+        name: UnsafeMutablePointer<UInt8>, iv: UnsafeMutablePointer<UInt8>,
+        _ cipher: OpaquePointer, _ mac: OpaquePointer
+    ) -> Int32 {
         let key = current()
         key.name.withUnsafeBufferPointer { name.update(from: $0.baseAddress!, count: 16) }
         guard RAND_bytes(iv, 16) == 1,
-              EVP_EncryptInit_ex(cipher, EVP_aes_256_cbc(), nil, key.cipherKey, iv) == 1,
-              cinet_ticket_hmac_init(mac, key.macKey, key.macKey.count) == 1 else { return -1 }
+            EVP_EncryptInit_ex(cipher, EVP_aes_256_cbc(), nil, key.cipherKey, iv) == 1,
+            cinet_ticket_hmac_init(mac, key.macKey, key.macKey.count) == 1
+        else { return -1 }
         return 1
     }
 
     /// OpenSSL got a ticket: 1 to accept it, 2 to accept and renew it (made by the previous
     /// key), 0 to refuse it (unknown or expired key: a full handshake follows).
-    func decrypt(name: UnsafeMutablePointer<UInt8>, iv: UnsafeMutablePointer<UInt8>,
-                 _ cipher: OpaquePointer, _ mac: OpaquePointer) -> Int32 {
+    func decrypt(
+        name: UnsafeMutablePointer<UInt8>, iv: UnsafeMutablePointer<UInt8>,
+        _ cipher: OpaquePointer, _ mac: OpaquePointer
+    ) -> Int32 {
         let keys = self.keys.withLock { $0 }
         let now = ContinuousClock.now
-        guard let index = keys.firstIndex(where: { key in key.name.elementsEqual(UnsafeBufferPointer(start: name, count: 16)) }),
-              now - keys[index].made < lifetime * 2 else { return 0 }
+        guard
+            let index = keys.firstIndex(where: { key in
+                key.name.elementsEqual(UnsafeBufferPointer(start: name, count: 16))
+            }),
+            now - keys[index].made < lifetime * 2
+        else { return 0 }
         let key = keys[index]
         guard EVP_DecryptInit_ex(cipher, EVP_aes_256_cbc(), nil, key.cipherKey, iv) == 1,
-              cinet_ticket_hmac_init(mac, key.macKey, key.macKey.count) == 1 else { return -1 }
+            cinet_ticket_hmac_init(mac, key.macKey, key.macKey.count) == 1
+        else { return -1 }
         return index == 0 && now - key.made < lifetime ? 1 : 2
     }
 }

@@ -54,7 +54,9 @@ struct DemoCommand: AsyncParsableCommand {
                 var received: [UInt8] = []
                 while received.count < 26 { received += try connection.blocking.read() }
                 try connection.blocking.close()
-                return .success("blocking: connected to localhost (\(connection.remoteAddress)), echoed back: \"\(String(decoding: received, as: UTF8.self))\"")
+                return .success(
+                    "blocking: connected to localhost (\(connection.remoteAddress)), echoed back: \"\(String(decoding: received, as: UTF8.self))\""
+                )
             } catch {
                 return .failure(error)
             }
@@ -63,12 +65,14 @@ struct DemoCommand: AsyncParsableCommand {
 
         // 4. UDP: a datagram each way.
         let udpServer = try Listener(address: "127.0.0.1", port: 0, protocol: .udp)
-        let udp = try await Connector(host: "127.0.0.1", port: Int(udpServer.localAddress.port), protocol: .udp).connect()
+        let udp = try await Connector(host: "127.0.0.1", port: Int(udpServer.localAddress.port), protocol: .udp)
+            .connect()
         try await udp.write("ping")
         let datagram = try await udpServer.receive(timeout: .seconds(5))
         try await udpServer.send(Array("pong".utf8), to: datagram.peer)
         let pong = try await udp.read(timeout: .seconds(5))
-        step("udp: sent \"ping\" from \(udp.localAddress), server answered \"\(String(decoding: pong, as: UTF8.self))\"")
+        step(
+            "udp: sent \"ping\" from \(udp.localAddress), server answered \"\(String(decoding: pong, as: UTF8.self))\"")
         try await udp.close()
         await udpServer.close()
 
@@ -128,8 +132,9 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let files: SelfSignedCertificate.Files
         do throws(TLSError) {
-            files = try SelfSignedCertificate.make(commonName: "localhost", subjectAltNames: ["DNS:localhost", "IP:127.0.0.1"],
-                                                   directory: directory)
+            files = try SelfSignedCertificate.make(
+                commonName: "localhost", subjectAltNames: ["DNS:localhost", "IP:127.0.0.1"],
+                directory: directory)
         } catch {
             throw InetError(error)
         }
@@ -142,11 +147,14 @@ struct DemoCommand: AsyncParsableCommand {
             for try await chunk in connection.inbound { try await connection.write(chunk) }
             try await connection.close()
         }
-        var connector = Connector(host: "localhost", port: Int(server.localAddress.port), options: [.noInherit, .secure])
+        var connector = Connector(
+            host: "localhost", port: Int(server.localAddress.port), options: [.noInherit, .secure])
         connector.credentials = SecurityCredentials(trustRootsFile: files.certificate)
         let connection = try await connector.connect()
         if let info = connection.tls {
-            step("tls: connected, \(info.version) \(info.cipher), peer \(info.peerCommonName ?? "-"), verified=\(info.peerVerified ? "yes" : "no")")
+            step(
+                "tls: connected, \(info.version) \(info.cipher), peer \(info.peerCommonName ?? "-"), verified=\(info.peerVerified ? "yes" : "no")"
+            )
         }
         try await connection.write("hello over TLS")
         let reply = try await readExactly(connection, count: 14)

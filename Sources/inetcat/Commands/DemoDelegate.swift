@@ -16,7 +16,9 @@ final class DemoDelegate: ConnectionDelegate, @unchecked Sendable {  // safe: st
         done.lock()
         while received.withLock({ $0.count }) < message.count { if !done.wait(until: deadline) { break } }
         done.unlock()
-        return lines.withLock { $0 } + ["delegate: echoed back: \"\(String(decoding: received.withLock { $0 }, as: UTF8.self))\""]
+        return lines.withLock { $0 } + [
+            "delegate: echoed back: \"\(String(decoding: received.withLock { $0 }, as: UTF8.self))\""
+        ]
     }
 
     func connectionDidConnect(_ connection: EventConnection, error: InetError?) {
@@ -30,7 +32,9 @@ final class DemoDelegate: ConnectionDelegate, @unchecked Sendable {  // safe: st
 
     func connectionCanRead(_ connection: EventConnection) {
         var buffer = [UInt8](repeating: 0, count: 64)
-        guard case .bytes(let n)? = try? buffer.withUnsafeMutableBytes({ try connection.read(into: $0) }) else { return }
+        guard case .bytes(let n)? = try? buffer.withUnsafeMutableBytes({ try connection.read(into: $0) }) else {
+            return
+        }
         received.withLock { $0 += buffer[0..<n] }
         lines.withLock { $0.append("delegate: read event, read \(n) bytes") }
         done.lock()

@@ -74,9 +74,10 @@ struct NetCommand: ParsableCommand {
     func validate() throws {
         let wanted = listen ? 1 : 2
         guard positional.count == wanted else {
-            throw ValidationError(listen
-                ? "--listen takes exactly one argument, PORT; got \(positional.count)"
-                : "expected HOST and PORT; got \(positional.count) argument(s)")
+            throw ValidationError(
+                listen
+                    ? "--listen takes exactly one argument, PORT; got \(positional.count)"
+                    : "expected HOST and PORT; got \(positional.count) argument(s)")
         }
         guard let port = Int(positional.last!), (0...65535).contains(port) else {
             throw ValidationError("PORT must be a number 0…65535; got '\(positional.last!)'")

@@ -1,7 +1,6 @@
 import Glibc
 import InetCore
 
-
 /// `inetcat --listen`: accept TCP connections (or UDP datagrams) and pipe or echo them.
 struct Serve {
     let command: NetCommand

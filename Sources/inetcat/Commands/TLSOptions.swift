@@ -32,11 +32,14 @@ struct TLSOptions: ParsableArguments {
     var alpn: String?
     @Flag(name: .long, help: "Trust only the --ca-file roots, not the system trust store.")
     var trustOnly = false
-    @Option(name: .long, help: "PEM file of CRLs: refuse a peer certificate they revoke (and one whose issuer has none there).")
+    @Option(
+        name: .long,
+        help: "PEM file of CRLs: refuse a peer certificate they revoke (and one whose issuer has none there).")
     var crlFile: String?
     @Flag(name: .long, help: "Strict X.509 checking of the peer's certificates (OpenSSL's X509_V_FLAG_X509_STRICT).")
     var strict = false
-    @Option(name: .long, help: "Session file: resume the TLS session saved there (if any), and save the new one on exit.")
+    @Option(
+        name: .long, help: "Session file: resume the TLS session saved there (if any), and save the new one on exit.")
     var resume: String?
 
     func validate(listening: Bool) throws {
@@ -48,7 +51,8 @@ struct TLSOptions: ParsableArguments {
         let tlsOnly: [(String, Bool)] = [
             ("--trusted-site", trustedSite), ("--secure-fallback", secureFallback), ("--cert-store", certStore != nil),
             ("--cert-name", certName != nil), ("--cert-password", certPassword != nil), ("--key-file", keyFile != nil),
-            ("--ca-file", caFile != nil), ("--pin", !pin.isEmpty), ("--tls-min", tlsMin != nil), ("--tls-max", tlsMax != nil),
+            ("--ca-file", caFile != nil), ("--pin", !pin.isEmpty), ("--tls-min", tlsMin != nil),
+            ("--tls-max", tlsMax != nil),
             ("--require-client-cert", requireClientCert), ("--alpn", alpn != nil), ("--trust-only", trustOnly),
             ("--crl-file", crlFile != nil), ("--strict", strict), ("--resume", resume != nil),
         ]
@@ -80,8 +84,9 @@ struct TLSOptions: ParsableArguments {
             certificateStore: certStore, certificateName: certName, password: certPassword, privateKeyFile: keyFile,
             minimumVersion: tlsMin.flatMap(TLSVersion.init), maximumVersion: tlsMax.flatMap(TLSVersion.init),
             trustRootsFile: caFile, pinnedKeys: pin, applicationProtocols: alpnProtocols, trustRootsOnly: trustOnly,
-            strictVerification: strict, crlFile: crlFile)
-            .resuming(resume != nil)
+            strictVerification: strict, crlFile: crlFile
+        )
+        .resuming(resume != nil)
     }
 
     /// `--alpn` split at commas.
@@ -93,7 +98,8 @@ struct TLSOptions: ParsableArguments {
     var serverConfiguration: TLSConfiguration? {
         guard let credentials else { return nil }
         return TLSConfiguration(
-            role: .server, legacyFallback: secureFallback, credentials: credentials, requireClientCertificate: requireClientCert)
+            role: .server, legacyFallback: secureFallback, credentials: credentials,
+            requireClientCertificate: requireClientCert)
     }
 
     /// `tls: version=TLSv1.3 cipher=NAME peer=CN verified=yes|no`

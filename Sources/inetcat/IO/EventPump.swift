@@ -13,8 +13,10 @@ enum EventPump {
         let queue = MessageQueue()
         let adapter = LegacyEventAdapter(eventMessage: eventMessage, sink: .queue(queue))
         let handle = Inet.asyncConnectEx(
-            connector.host, UInt32(connector.port), connector.protocol, UInt32(max(1, connector.timeout.components.seconds)),
-            connector.options.rawValue, connector.localAddress, UInt32(connector.localPort), connector.credentials, adapter)
+            connector.host, UInt32(connector.port), connector.protocol,
+            UInt32(max(1, connector.timeout.components.seconds)),
+            connector.options.rawValue, connector.localAddress, UInt32(connector.localPort), connector.credentials,
+            adapter)
         guard handle != .invalid else { throw lastError("connect") }
         defer { _ = Inet.disconnect(handle) }
 
@@ -41,7 +43,8 @@ enum EventPump {
                 case .connect?:
                     if message.errorCode != 0 {
                         let code = InetErrorCode(legacyCode: message.errorCode) ?? .systemError
-                        throw InetError(code, "cannot connect to \(connector.host) port \(connector.port): \(code.summary)")
+                        throw InetError(
+                            code, "cannot connect to \(connector.host) port \(connector.port): \(code.summary)")
                     }
                     try startStdinThread(queue, handle, input)
                 case .read?, .disconnect?:
@@ -77,8 +80,10 @@ enum EventPump {
         }
     }
 
-    private static func startStdinThread(_ queue: MessageQueue, _ handle: InetHandle,
-                                         _ input: Locked<(chunks: [[UInt8]], ended: Bool)>) throws(InetError) {
+    private static func startStdinThread(
+        _ queue: MessageQueue, _ handle: InetHandle,
+        _ input: Locked<(chunks: [[UInt8]], ended: Bool)>
+    ) throws(InetError) {
         try WorkerThread.start {
             while let chunk = Output.readChunk(0) {
                 input.withLock { $0.chunks.append(chunk) }
@@ -91,6 +96,7 @@ enum EventPump {
 
     private static func lastError(_ what: String) -> InetError {
         let code = Inet.getLastError()
-        return InetError(InetErrorCode(legacyCode: code) ?? .systemError, "\(what) failed: \(Inet.errorDescription(code))")
+        return InetError(
+            InetErrorCode(legacyCode: code) ?? .systemError, "\(what) failed: \(Inet.errorDescription(code))")
     }
 }

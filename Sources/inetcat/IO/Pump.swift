@@ -19,7 +19,9 @@ enum Pump {
             }
             defer { stdinDone.finish() }
             if connection.protocol == .tcp {
-                do throws(InetError) { try connection.blocking.shutdown(.output) } catch where error.code == .connectionClosed {
+                do throws(InetError) { try connection.blocking.shutdown(.output) } catch
+                    where error.code == .connectionClosed
+                {
                     // The peer went first; the reader reports what happened.
                 } catch {
                     Output.error(error)
@@ -30,7 +32,7 @@ enum Pump {
         while true {
             let chunk: [UInt8]
             if connection.protocol == .udp {
-                do { chunk = try connection.blocking.read(timeout: idle) } catch where error.code == .timedOut {
+                do { chunk = try connection.blocking.read(timeout: idle) } catch  where error.code == .timedOut {
                     if stdinDone.isFinished { return }
                     continue
                 }

@@ -8,7 +8,9 @@ enum SessionFile {
     static func load(_ path: String, into connector: Connector) throws(InetError) {
         guard access(path, F_OK) == 0 else { return }
         guard let bytes = readFile(path) else {
-            throw InetError(.credentialsNotFound, "cannot read the --resume session file '\(path)': \(String(cString: strerror(errno)))")
+            throw InetError(
+                .credentialsNotFound,
+                "cannot read the --resume session file '\(path)': \(String(cString: strerror(errno)))")
         }
         let session: TLSSession
         do throws(TLSError) { session = try TLSSession(der: bytes) } catch {
@@ -21,11 +23,14 @@ enum SessionFile {
         guard let session = try connector.resumableTLSSession() else { return }
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw InetError(.permissionDenied, "cannot write the --resume session file '\(path)': \(String(cString: strerror(errno)))")
+            throw InetError(
+                .permissionDenied,
+                "cannot write the --resume session file '\(path)': \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
         guard Output.writeAll(fd, session.der) else {
-            throw InetError(.systemError, "cannot write the --resume session file '\(path)': \(String(cString: strerror(errno)))")
+            throw InetError(
+                .systemError, "cannot write the --resume session file '\(path)': \(String(cString: strerror(errno)))")
         }
     }
 

@@ -15,8 +15,10 @@ import Testing
     }
 
     @Test func orderingInterleavesStartingWithIPv4ByDefault() {
-        let a4 = SocketAddress(ipLiteral: "127.0.0.1", port: 1)!, b4 = SocketAddress(ipLiteral: "127.0.0.2", port: 1)!
-        let a6 = SocketAddress(ipLiteral: "::1", port: 1)!, b6 = SocketAddress(ipLiteral: "::2", port: 1)!
+        let a4 = SocketAddress(ipLiteral: "127.0.0.1", port: 1)!
+        let b4 = SocketAddress(ipLiteral: "127.0.0.2", port: 1)!
+        let a6 = SocketAddress(ipLiteral: "::1", port: 1)!
+        let b6 = SocketAddress(ipLiteral: "::2", port: 1)!
         let input = [a6, b6, a4, b4]
         #expect(AddressOrdering.order(input, preferIPv6: false, machineHasIPv6: true) == [a4, a6, b4, b6])
         #expect(AddressOrdering.order(input, preferIPv6: true, machineHasIPv6: true) == [a6, a4, b6, b4])

@@ -33,14 +33,25 @@ import Testing
                 }
             } onCancel: {
                 cancelled.store(true, ordering: .releasing)
-                for c in state.withLock({ s in defer { s.waiting = [] }; return s.waiting }) { c.resume(returning: false) }
+                for c in state.withLock({ s in
+                    defer { s.waiting = [] }
+                    return s.waiting
+                }) { c.resume(returning: false) }
             }
             guard go else { throw InetError(.cancelled, "lookup of \(host) cancelled") }
-            return try answer.get().map { var a = $0; a.port = port; return a }
+            return try answer.get().map {
+                var a = $0
+                a.port = port
+                return a
+            }
         }
 
         func release() {
-            for c in state.withLock({ s in s.released = true; defer { s.waiting = [] }; return s.waiting }) { c.resume(returning: true) }
+            for c in state.withLock({ s in
+                s.released = true
+                defer { s.waiting = [] }
+                return s.waiting
+            }) { c.resume(returning: true) }
         }
 
         /// Waits (bounded) until the connect's lookup task was cancelled.
@@ -90,7 +101,8 @@ import Testing
     }
 
     @Test func aResolversErrorIsTheConnectsError() async throws {
-        let resolver = GatedResolver(answer: .failure(InetError(.hostNotFound, "no record for gone.internal", host: "gone.internal")))
+        let resolver = GatedResolver(
+            answer: .failure(InetError(.hostNotFound, "no record for gone.internal", host: "gone.internal")))
         resolver.release()
         var connector = Connector(host: "gone.internal", port: 9)
         connector.resolver = resolver
@@ -101,9 +113,14 @@ import Testing
     }
 
     @Test func aBlockingResolverAlsoAnswersAsync() async throws {
-        let addresses = try await SystemResolver().resolve(host: "localhost", port: 7, protocol: .tcp) as [SocketAddress]
+        let addresses =
+            try await SystemResolver().resolve(host: "localhost", port: 7, protocol: .tcp) as [SocketAddress]
         #expect(addresses.contains { $0.ipAddress == "127.0.0.1" && $0.port == 7 })
-        await #expect { _ = try await SystemResolver().resolve(host: "no-such-host.invalid", port: 7, protocol: .tcp) as [SocketAddress] } throws: {
+        await #expect {
+            _ =
+                try await SystemResolver().resolve(host: "no-such-host.invalid", port: 7, protocol: .tcp)
+                as [SocketAddress]
+        } throws: {
             ($0 as? InetError)?.code == .hostNotFound
         }
     }

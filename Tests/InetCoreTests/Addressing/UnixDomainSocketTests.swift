@@ -100,12 +100,16 @@ import Testing
         }
         #expect { _ = try Listener(unixDomainSocketPath: long) } throws: { ($0 as? InetError)?.code == .invalidAddress }
         #expect { _ = try Listener(unixDomainSocketPath: "") } throws: { ($0 as? InetError)?.code == .invalidAddress }
-        #expect { _ = try SocketAddress(unixDomainSocketPath: "a\u{0}b") } throws: { ($0 as? InetError)?.message.contains("NUL") == true }
+        #expect { _ = try SocketAddress(unixDomainSocketPath: "a\u{0}b") } throws: {
+            ($0 as? InetError)?.message.contains("NUL") == true
+        }
     }
 
     @Test func optionsThatNeedIPAreRefused() async throws {
         for options: InetOptions in [[.noDelay], [.keepAlive], [.secure], [.noInherit, .preferIPv6]] {
-            #expect(throws: InetError.self) { try Connector(unixDomainSocketPath: "/tmp/x.sock", options: options).validate() }
+            #expect(throws: InetError.self) {
+                try Connector(unixDomainSocketPath: "/tmp/x.sock", options: options).validate()
+            }
         }
         var udp = Connector(unixDomainSocketPath: "/tmp/x.sock")
         udp.protocol = .udp
@@ -121,7 +125,8 @@ import Testing
         for path in [dir + "/none.sock", dir + "/no-such-dir/x.sock"] {
             await #expect { _ = try await Connector(unixDomainSocketPath: path).connect() } throws: { error in
                 let error = error as? InetError
-                return error?.code == .addressNotAvailable && error?.message.contains("no socket file at \(path)") == true
+                return error?.code == .addressNotAvailable
+                    && error?.message.contains("no socket file at \(path)") == true
             }
         }
         #expect { _ = try Listener(unixDomainSocketPath: dir + "/no-such-dir/x.sock") } throws: {
@@ -161,7 +166,8 @@ import Testing
         let path = dir + "/live.sock"
         let first = try Listener(unixDomainSocketPath: path)
         #expect { _ = try Listener(unixDomainSocketPath: path) } throws: {
-            ($0 as? InetError)?.code == .addressInUse && ($0 as? InetError)?.message.contains("another listener") == true
+            ($0 as? InetError)?.code == .addressInUse
+                && ($0 as? InetError)?.message.contains("another listener") == true
         }
         #expect(Self.exists(path))  // the first one's file is untouched…
         let client = try await Connector(unixDomainSocketPath: path).connect()  // …and still serves

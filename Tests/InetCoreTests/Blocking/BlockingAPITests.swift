@@ -16,10 +16,12 @@ import Testing
         for i in 0..<count {
             var tid = pthread_t()
             let box = Unmanaged.passRetained(Box { body(i) }).toOpaque()
-            pthread_create(&tid, nil, { raw in
-                Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-                return nil
-            }, box)
+            pthread_create(
+                &tid, nil,
+                { raw in
+                    Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
+                    return nil
+                }, box)
             threads.append(tid)
         }
         for tid in threads { pthread_join(tid, nil) }
@@ -87,7 +89,9 @@ import Testing
         let listener = try Listener(address: "127.0.0.1", port: 0)
         let client = try Connector(host: "127.0.0.1", port: Int(listener.localAddress.port)).blocking.connect()
         let server = try listener.blocking.accept(timeout: .seconds(5))
-        #expect { _ = try client.blocking.read(timeout: .milliseconds(30)) } throws: { ($0 as? InetError)?.code == .timedOut }
+        #expect { _ = try client.blocking.read(timeout: .milliseconds(30)) } throws: {
+            ($0 as? InetError)?.code == .timedOut
+        }
         try server.blocking.write("late")
         #expect(try client.blocking.read(timeout: .seconds(5)) == Array("late".utf8))
         #expect { _ = try client.blocking.read(timeout: .zero) } throws: { ($0 as? InetError)?.code == .invalidTimeout }
@@ -95,6 +99,8 @@ import Testing
 
     @Test func blockingAcceptTimesOut() throws {
         let listener = try Listener(address: "127.0.0.1", port: 0)
-        #expect { _ = try listener.blocking.accept(timeout: .milliseconds(30)) } throws: { ($0 as? InetError)?.code == .timedOut }
+        #expect { _ = try listener.blocking.accept(timeout: .milliseconds(30)) } throws: {
+            ($0 as? InetError)?.code == .timedOut
+        }
     }
 }

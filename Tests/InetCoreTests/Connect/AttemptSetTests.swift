@@ -10,7 +10,8 @@ import Testing
         for index in [5, 0, 63, 2] { set.insert(index) }
         #expect(Array(set) == [0, 2, 5, 63])
         #expect(set.contains(63) && !set.contains(1))
-        let removed = set.remove(2), again = set.remove(2)
+        let removed = set.remove(2)
+        let again = set.remove(2)
         #expect(removed && !again)
         #expect(Array(set) == [0, 5, 63])
     }

@@ -15,7 +15,12 @@ import Testing
             #expect(error.code == .connectionRefused)
             #expect(error.legacyCode == 10061)
             #expect(error.resolution == .literal)
-            #expect(error.attempts == [ConnectAttempt(address: SocketAddress(ipLiteral: "127.0.0.1", port: UInt16(port))!, failure: .connectionRefused)])
+            #expect(
+                error.attempts == [
+                    ConnectAttempt(
+                        address: SocketAddress(ipLiteral: "127.0.0.1", port: UInt16(port))!, failure: .connectionRefused
+                    )
+                ])
         }
     }
 
@@ -52,7 +57,8 @@ import Testing
         let (socat, port) = try Socat.listen("TCP-LISTEN:0,bind=127.0.0.1", "PIPE")
         defer { socat.stop() }
         let localPort = try TestSupport.unusedPort()
-        let client = try await Connector(host: "127.0.0.1", port: port, localAddress: "127.0.0.3", localPort: localPort).connect()
+        let client = try await Connector(host: "127.0.0.1", port: port, localAddress: "127.0.0.3", localPort: localPort)
+            .connect()
         try socat.waitForStderr(containing: "127.0.0.3:\(localPort)")
         try await client.close()
     }
@@ -60,7 +66,9 @@ import Testing
     @Test func reservedPortBindsBelow1024AsRoot() async throws {
         try #require(geteuid() == 0, "needs root (CAP_NET_BIND_SERVICE)")
         let listener = try Listener(address: "127.0.0.1", port: 0)
-        let client = try await Connector(host: "127.0.0.1", port: Int(listener.localAddress.port), options: [.noInherit, .reservedPort]).connect()
+        let client = try await Connector(
+            host: "127.0.0.1", port: Int(listener.localAddress.port), options: [.noInherit, .reservedPort]
+        ).connect()
         let server = try await listener.accept()
         #expect((512...1023).contains(Int(client.localAddress.port)))
         #expect(server.remoteAddress.port == client.localAddress.port)
@@ -70,8 +78,10 @@ import Testing
         let listener = try Listener(address: "127.0.0.1", port: 0)
         let busy = try Listener(address: "127.0.0.1", port: 0)  // holds its port
         await #expect {
-            _ = try await Connector(host: "127.0.0.1", port: Int(listener.localAddress.port),
-                                    localAddress: "127.0.0.1", localPort: Int(busy.localAddress.port)).connect()
+            _ = try await Connector(
+                host: "127.0.0.1", port: Int(listener.localAddress.port),
+                localAddress: "127.0.0.1", localPort: Int(busy.localAddress.port)
+            ).connect()
         } throws: { ($0 as? InetError)?.code == .addressInUse }
     }
 
@@ -79,7 +89,8 @@ import Testing
         let listener = try Listener(address: "127.0.0.1", port: 0)
         await #expect {
             // 192.0.2.1 (TEST-NET-1) is on no interface here; bind fails before any packet is sent.
-            _ = try await Connector(host: "127.0.0.1", port: Int(listener.localAddress.port), localAddress: "192.0.2.1").connect()
+            _ = try await Connector(host: "127.0.0.1", port: Int(listener.localAddress.port), localAddress: "192.0.2.1")
+                .connect()
         } throws: { ($0 as? InetError)?.code == .addressNotAvailable }
     }
 

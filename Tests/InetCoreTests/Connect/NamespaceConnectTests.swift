@@ -19,7 +19,8 @@ import Testing
         #expect(status == 1)
         #expect(cat.stderrText.contains("(code 10060)"), "\(cat.stderrText)")
         #expect(cat.stderrText.contains("tried: 127.0.0.1:9 (no answer)"), "\(cat.stderrText)")
-        #expect(elapsed >= .seconds(2) && elapsed < .seconds(2) + .seconds(1) * ProcessFacts.slowdown, "took \(elapsed)")
+        #expect(
+            elapsed >= .seconds(2) && elapsed < .seconds(2) + .seconds(1) * ProcessFacts.slowdown, "took \(elapsed)")
     }
 
     @Test func dualStackNameUsesIPv4ByDefaultAndIPv6WhenPreferred() throws {

@@ -53,7 +53,9 @@ import Testing
         let listener = try Listener(address: "127.0.0.1", port: 0)
         let client = try await Connector(host: "127.0.0.1", port: Int(listener.localAddress.port)).connect()
         let server = try await listener.accept()
-        await #expect { _ = try await client.read(timeout: .milliseconds(50)) } throws: { ($0 as? InetError)?.code == .timedOut }
+        await #expect { _ = try await client.read(timeout: .milliseconds(50)) } throws: {
+            ($0 as? InetError)?.code == .timedOut
+        }
         let reader = Task { try await client.read(timeout: .seconds(30)) }
         reader.cancel()
         await #expect { _ = try await reader.value } throws: { ($0 as? InetError)?.code == .cancelled }
@@ -82,8 +84,9 @@ import Testing
         #expect(!ended.withLock { $0 })
         try await server.write("eventually")
         #expect(try await reader.value == Array("eventually".utf8))
-        var connector = Connector(legacyHost: "127.0.0.1", port: UInt32(port), protocol: .tcp, timeoutSeconds: 7,
-                                  options: 0, localAddress: nil, localPort: 0)
+        var connector = Connector(
+            legacyHost: "127.0.0.1", port: UInt32(port), protocol: .tcp, timeoutSeconds: 7,
+            options: 0, localAddress: nil, localPort: 0)
         #expect(connector.ioTimeout == .sameAsConnect)
         connector.ioTimeout = .after(.seconds(1))
         let timed = try await connector.connect()

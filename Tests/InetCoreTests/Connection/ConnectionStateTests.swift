@@ -17,11 +17,17 @@ import Testing
         var state = ConnectionState.open(Flow())
         state.updateFlow { $0.output = .finPending }
         state.updateFlow { $0.input = .ended }
-        guard case .open(let flow) = state else { Issue.record("left open: \(state)"); return }
+        guard case .open(let flow) = state else {
+            Issue.record("left open: \(state)")
+            return
+        }
         #expect(flow.output == .finPending && flow.input == .ended)
         var closing = ConnectionState.closing(Flow())
         closing.updateFlow { $0.output = .finSent }
-        guard case .closing(let after) = closing else { Issue.record("left closing: \(closing)"); return }
+        guard case .closing(let after) = closing else {
+            Issue.record("left closing: \(closing)")
+            return
+        }
         #expect(after.output == .finSent)
         var closed = ConnectionState.closed(nil)
         closed.updateFlow(required: false) { $0.input = .ended }  // readiness news after the close: ignored

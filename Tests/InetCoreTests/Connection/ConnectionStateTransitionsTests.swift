@@ -38,14 +38,23 @@ import Testing
         var state = State.open(Self.readyFlow)
         let step1 = state.beginHandshake(owner)
         #expect(step1)
-        guard case .handshaking(let held, Self.readyFlow) = state, Self.same(held, owner) else { Issue.record("\(state)"); return }
+        guard case .handshaking(let held, Self.readyFlow) = state, Self.same(held, owner) else {
+            Issue.record("\(state)")
+            return
+        }
         #expect(state.refusal(reading: true)?.code == .notConnected)
         let step2 = state.handshakeSucceeded()
         #expect(Self.same(step2, owner))
-        guard case .open(Self.readyFlow) = state else { Issue.record("\(state)"); return }
+        guard case .open(Self.readyFlow) = state else {
+            Issue.record("\(state)")
+            return
+        }
         let again = state.handshakeSucceeded()
         #expect(again == nil)  // no handshake runs: no owner, no change
-        guard case .open = state else { Issue.record("\(state)"); return }
+        guard case .open = state else {
+            Issue.record("\(state)")
+            return
+        }
     }
 
     @Test func shutdownOutputBeginsOnceThenWaitsThenIsDone() {
@@ -74,7 +83,10 @@ import Testing
         let step9 = closed.requestShutdownOutput()
         #expect(step9 == .refuse(Self.reset))
         var closing = State.closing(Self.readyFlow)
-        guard case .refuse = closing.requestShutdownOutput() else { Issue.record("closing took a shutdown"); return }
+        guard case .refuse = closing.requestShutdownOutput() else {
+            Issue.record("closing took a shutdown")
+            return
+        }
     }
 
     @Test func secureConnectionsSayCloseNotifyBeforeFINAndClose() {
@@ -103,7 +115,10 @@ import Testing
         var state = State.open(Self.readyFlow)
         let step16 = state.requestClose()
         #expect(step16 == .drain)
-        guard case .closing = state else { Issue.record("\(state)"); return }
+        guard case .closing = state else {
+            Issue.record("\(state)")
+            return
+        }
         #expect(state.refusal(reading: true)?.code == .connectionClosed)
         let step17 = state.requestClose()
         #expect(step17 == .join)
@@ -142,7 +157,10 @@ import Testing
         let step25 = state.reportPeerEnd()
         #expect(!step25)
         state.endInput()  // readiness news after the close: ignored
-        guard case .closed(Self.reset) = state else { Issue.record("\(state)"); return }
+        guard case .closed(Self.reset) = state else {
+            Issue.record("\(state)")
+            return
+        }
         let clean = State.closed(nil)
         #expect(clean.refusal(reading: true)?.code == .connectionClosed)
     }

@@ -37,7 +37,9 @@ import Testing
 
 extension DescriptorLeakTests {
     @Test func thousandTLSHandshakesLeaveNoDescriptor() async throws {
-        let tls = TLSConfiguration(role: .server, credentials: SecurityCredentials(certificateStore: TestCertificates.path("server-bundle.pem")))
+        let tls = TLSConfiguration(
+            role: .server,
+            credentials: SecurityCredentials(certificateStore: TestCertificates.path("server-bundle.pem")))
         let listener = try Listener(address: "127.0.0.1", port: 0, tls: tls)
         let port = Int(listener.localAddress.port)
         // Warm up: contexts cached, loops and resolver threads started. Closed explicitly: a

@@ -8,7 +8,9 @@ import Testing
     static let chunk = 64 << 10
 
     /// Writes `total` pattern bytes (and half-closes) while reading everything back; returns both checksums.
-    static func sendAndReceive(_ connection: Connection, total: Int = total) async throws -> (sent: TestSupport.Checksum, received: TestSupport.Checksum) {
+    static func sendAndReceive(
+        _ connection: Connection, total: Int = total
+    ) async throws -> (sent: TestSupport.Checksum, received: TestSupport.Checksum) {
         async let sent: TestSupport.Checksum = {
             var sum = TestSupport.Checksum()
             var written = 0
@@ -57,7 +59,8 @@ import Testing
 
     @Test func udpDatagramsBothWays() async throws {
         let server = try Listener(address: "127.0.0.1", port: 0, protocol: .udp)
-        let client = try await Connector(host: "127.0.0.1", port: Int(server.localAddress.port), protocol: .udp).connect()
+        let client = try await Connector(host: "127.0.0.1", port: Int(server.localAddress.port), protocol: .udp)
+            .connect()
         for size in [0, 1, 512, 1400, 9000, 65507] {
             let payload = TestSupport.pattern(size, seed: UInt64(size) + 7)
             try await client.write(payload)

@@ -8,7 +8,9 @@ import Testing
     /// A connected pair: (client, the listener's side).
     static func pair() async throws -> (Connection, Connection, Listener) {
         let listener = try Listener(address: "127.0.0.1", port: 0, options: [.noInherit, .noDelay])
-        let client = try await Connector(host: "127.0.0.1", port: Int(listener.localAddress.port), options: [.noInherit, .noDelay]).connect()
+        let client = try await Connector(
+            host: "127.0.0.1", port: Int(listener.localAddress.port), options: [.noInherit, .noDelay]
+        ).connect()
         return (client, try await listener.accept(), listener)
     }
 
@@ -59,10 +61,13 @@ import Testing
         }
         #expect(reader.bufferedCount == 3)  // nothing lost: still readable
         await #expect { _ = try await reader.read(until: [0x0A]) } throws: { error in
-            (error as? InetError)?.code == .connectionClosed && (error as? InetError)?.message.contains("inside a frame") == true
+            (error as? InetError)?.code == .connectionClosed
+                && (error as? InetError)?.message.contains("inside a frame") == true
         }
         #expect(try await reader.read(exactly: 3) == Array("abc".utf8))
-        await #expect { _ = try await reader.read(exactly: -1) } throws: { ($0 as? InetError)?.code == .invalidParameter }
+        await #expect { _ = try await reader.read(exactly: -1) } throws: {
+            ($0 as? InetError)?.code == .invalidParameter
+        }
         await #expect { _ = try await reader.read(until: []) } throws: { ($0 as? InetError)?.code == .invalidParameter }
         try await client.close()
         await listener.close()
@@ -78,11 +83,14 @@ import Testing
         #expect(reader.bufferedCount == 101)  // refused, not consumed
         let line = try await reader.read(until: [0x0A], maxBytes: 1000, timeout: .seconds(5))
         #expect(line?.count == 100)
-        await #expect { _ = try await reader.read(exactly: 1, timeout: .milliseconds(50)) } throws: { ($0 as? InetError)?.code == .timedOut }
+        await #expect { _ = try await reader.read(exactly: 1, timeout: .milliseconds(50)) } throws: {
+            ($0 as? InetError)?.code == .timedOut
+        }
         // No delimiter at all: refused once more than the limit is buffered, not after waiting.
         try await server.write([UInt8](repeating: 0x42, count: 80))
         await #expect { _ = try await reader.read(until: [0x0D, 0x0A], maxBytes: 64, timeout: .seconds(5)) } throws: {
-            ($0 as? InetError)?.code == .messageTooLong && ($0 as? InetError)?.message.contains("no delimiter within 64") == true
+            ($0 as? InetError)?.code == .messageTooLong
+                && ($0 as? InetError)?.message.contains("no delimiter within 64") == true
         }
         #expect(reader.bufferedCount == 80)
         try await server.close()

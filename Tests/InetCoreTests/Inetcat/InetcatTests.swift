@@ -19,7 +19,9 @@ import Testing
         cat.closeInput()
         #expect(try cat.finish() == 0, "\(cat.stderrText)")
         #expect(cat.stdoutText == "line one\nline two\n")
-        #expect(Self.matches(cat.stderrText, #"^connected: local=127\.0\.0\.1:[0-9]+ remote=127\.0\.0\.1:\#(port)\n$"#), "\(cat.stderrText)")
+        #expect(
+            Self.matches(cat.stderrText, #"^connected: local=127\.0\.0\.1:[0-9]+ remote=127\.0\.0\.1:\#(port)\n$"#),
+            "\(cat.stderrText)")
     }
 
     /// A peer that half-closes first (its stdin is empty) still receives all of ours: ~14.6 MiB from
@@ -28,10 +30,15 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("inetcat-halfclose-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let input = dir.appendingPathComponent("in").path, output = dir.appendingPathComponent("out").path
-        let bytes = (0..<16).flatMap { TestSupport.pattern(900 << 10, seed: UInt64($0)) } + TestSupport.pattern(1 << 19, seed: 99)
+        let input = dir.appendingPathComponent("in").path
+        let output = dir.appendingPathComponent("out").path
+        let bytes =
+            (0..<16).flatMap { TestSupport.pattern(900 << 10, seed: UInt64($0)) }
+            + TestSupport.pattern(1 << 19, seed: 99)
         try Data(bytes).write(to: URL(fileURLWithPath: input))
-        let server = try Peer(["sh", "-c", "exec \(Self.inetcat) --listen --bind 127.0.0.1 -v 0 > \(output) < /dev/null"])
+        let server = try Peer([
+            "sh", "-c", "exec \(Self.inetcat) --listen --bind 127.0.0.1 -v 0 > \(output) < /dev/null",
+        ])
         defer { server.stop() }
         let line = try server.waitForStderr(containing: "listening: ")
         let port = String(line.split(separator: ":").last!)
@@ -55,7 +62,9 @@ import Testing
         #expect(try nc.finish() == 0)
         #expect(nc.stdoutText == "echo this")
         #expect(try server.finish() == 0)
-        #expect(Self.matches(server.stderrText, #"accepted: local=127\.0\.0\.1:\#(port) remote=127\.0\.0\.1:[0-9]+"#), "\(server.stderrText)")
+        #expect(
+            Self.matches(server.stderrText, #"accepted: local=127\.0\.0\.1:\#(port) remote=127\.0\.0\.1:[0-9]+"#),
+            "\(server.stderrText)")
     }
 
     @Test func keepOpenServesSeveralClients() throws {
@@ -76,17 +85,22 @@ import Testing
     /// "too many open files", refuses clients it cannot take at once (each sees its end — none
     /// waits in silence), and once they are gone the next client — `socat` — is echoed.
     @Test func afterAnAcceptEMFILEEpisodeTheNextClientIsServed() throws {
-        let server = try Peer(["sh", "-c", "ulimit -n 24 && exec \(Self.inetcat) --listen --bind 127.0.0.1 --echo --keep-open -v 0"])
+        let server = try Peer([
+            "sh", "-c", "ulimit -n 24 && exec \(Self.inetcat) --listen --bind 127.0.0.1 --echo --keep-open -v 0",
+        ])
         defer { server.stop() }
         let port = UInt16(try server.waitForStderr(containing: "listening: ").split(separator: ":").last!)!
         var clients: [Int32] = []
         defer { for fd in clients { Glibc.close(fd) } }
         for _ in 0..<40 {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: port.bigEndian,
-                                      sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
+            var address = sockaddr_in(
+                sin_family: sa_family_t(AF_INET), sin_port: port.bigEndian,
+                sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
             let rc = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
             #expect(rc == 0, "client connect: errno \(errno)")
             clients.append(fd)
@@ -101,7 +115,8 @@ import Testing
             var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             var ended = false
             var scratch = [UInt8](repeating: 0, count: 256)
-            while !ended, poll(&entry, 1, Int32(max(0, (budget - ContinuousClock.now).components.seconds * 1000))) == 1 {
+            while !ended, poll(&entry, 1, Int32(max(0, (budget - ContinuousClock.now).components.seconds * 1000))) == 1
+            {
                 ended = read(fd, &scratch, scratch.count) <= 0
             }
             #expect(ended, "a client was left waiting with no end")
@@ -124,7 +139,9 @@ import Testing
         client.closeInput()
         #expect(try client.finish() == 0)
         #expect(client.stdoutText == "v6")
-        #expect(Self.matches(client.stderrText, #"connected: local=\[::1\]:[0-9]+ remote=\[::1\]:\#(port)"#), "\(client.stderrText)")
+        #expect(
+            Self.matches(client.stderrText, #"connected: local=\[::1\]:[0-9]+ remote=\[::1\]:\#(port)"#),
+            "\(client.stderrText)")
     }
 
     @Test func udpExchangesDatagramsWithSocat() throws {
@@ -148,18 +165,33 @@ import Testing
         #expect(try cat.finish() == 0, "\(cat.stderrText)")
         #expect(cat.stdoutText == "through events")
         let lines = cat.stderrText.split(separator: "\n").map(String.init)
-        #expect(Self.matches(lines.first ?? "", #"^event=connect handle=0x[0-9a-f]+ msg=0x0500 lparam=0x00000001 error=0$"#), "\(lines)")
-        #expect(lines.contains { Self.matches($0, #"^event=write handle=0x[0-9a-f]+ msg=0x0500 lparam=0x00000008 error=0$"#) })
-        #expect(lines.contains { Self.matches($0, #"^event=read handle=0x[0-9a-f]+ msg=0x0500 lparam=0x00000004 error=0$"#) })
+        #expect(
+            Self.matches(
+                lines.first ?? "", #"^event=connect handle=0x[0-9a-f]+ msg=0x0500 lparam=0x00000001 error=0$"#),
+            "\(lines)")
+        #expect(
+            lines.contains {
+                Self.matches($0, #"^event=write handle=0x[0-9a-f]+ msg=0x0500 lparam=0x00000008 error=0$"#)
+            })
+        #expect(
+            lines.contains {
+                Self.matches($0, #"^event=read handle=0x[0-9a-f]+ msg=0x0500 lparam=0x00000004 error=0$"#)
+            })
         // The peer's close shows too (the trace used to end at the read that returned 0).
-        #expect(Self.matches(lines.last ?? "", #"^event=disconnect handle=0x[0-9a-f]+ msg=0x0500 lparam=0x00000002 error=0$"#), "\(lines)")
+        #expect(
+            Self.matches(
+                lines.last ?? "", #"^event=disconnect handle=0x[0-9a-f]+ msg=0x0500 lparam=0x00000002 error=0$"#),
+            "\(lines)")
     }
 
     @Test func eventsModeRefusedShowsTheErrorInTheHighWord() throws {
         let closed = try ClosedPort()
         let cat = try Peer([Self.inetcat, "--events", "127.0.0.1", "\(closed.port)"])
         #expect(try cat.finish() == 1)
-        #expect(Self.matches(cat.stderrText, #"event=connect handle=0x[0-9a-f]+ msg=0x0401 lparam=0x274d0001 error=10061\n"#), "\(cat.stderrText)")
+        #expect(
+            Self.matches(
+                cat.stderrText, #"event=connect handle=0x[0-9a-f]+ msg=0x0401 lparam=0x274d0001 error=10061\n"#),
+            "\(cat.stderrText)")
         #expect(cat.stderrText.contains("(code 10061)"))
     }
 
@@ -199,10 +231,13 @@ import Testing
     @Test func demoRunsEveryLegAndExitsZero() throws {
         let demo = try Peer([Self.inetcat, "demo"])
         #expect(try demo.finish() == 0, "\(demo.stderrText)")
-        for step in ["listening on 127.0.0.1:", "async: connected", "echoed back: \"hello from async/await\"",
-                     "blocking: connected", "udp: sent \"ping\"", "server answered \"pong\"",
-                     "delegate: connect event (error: none)", "delegate: echoed back: \"hello from a delegate\"",
-                     "legacy: event=connect", "legacy: echoed back: \"hello from legacy\"", "tls: connected, TLSv1.3", "verified=yes", "tls: echoed back: \"hello over TLS\"", "code 10061", "done"] {
+        for step in [
+            "listening on 127.0.0.1:", "async: connected", "echoed back: \"hello from async/await\"",
+            "blocking: connected", "udp: sent \"ping\"", "server answered \"pong\"",
+            "delegate: connect event (error: none)", "delegate: echoed back: \"hello from a delegate\"",
+            "legacy: event=connect", "legacy: echoed back: \"hello from legacy\"", "tls: connected, TLSv1.3",
+            "verified=yes", "tls: echoed back: \"hello over TLS\"", "code 10061", "done",
+        ] {
             #expect(demo.stdoutText.contains(step), "missing '\(step)' in:\n\(demo.stdoutText)")
         }
     }

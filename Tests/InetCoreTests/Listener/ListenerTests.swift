@@ -31,8 +31,11 @@ import Testing
         let port = Int(listener.localAddress.port)
         let v4 = try await Connector(host: "127.0.0.1", port: port).connect()
         let v6 = try await Connector(host: "::1", port: port).connect()
-        let first = try await listener.accept(), second = try await listener.accept()
-        #expect(Set([first.remoteAddress.port, second.remoteAddress.port]) == Set([v4.localAddress.port, v6.localAddress.port]))
+        let first = try await listener.accept()
+        let second = try await listener.accept()
+        #expect(
+            Set([first.remoteAddress.port, second.remoteAddress.port])
+                == Set([v4.localAddress.port, v6.localAddress.port]))
     }
 
     @Test func portInUseIsAddressInUse() throws {
@@ -43,14 +46,28 @@ import Testing
     }
 
     @Test func badListenerInputs() throws {
-        #expect { _ = try Listener(address: "localhost", port: 0) } throws: { ($0 as? InetError)?.code == .invalidAddress }
-        #expect { _ = try Listener(address: "127.0.0.1", port: 70000) } throws: { ($0 as? InetError)?.code == .invalidPort }
-        #expect { _ = try Listener(address: "127.0.0.1", port: 0, backlog: -1) } throws: { ($0 as? InetError)?.code == .invalidParameter }
-        #expect { _ = try Listener(address: "127.0.0.1", port: 0, options: [.broadcast]) } throws: { ($0 as? InetError)?.code == .invalidOptions }
-        #expect { _ = try Listener(address: "192.0.2.1", port: 0) } throws: { ($0 as? InetError)?.code == .addressNotAvailable }
+        #expect { _ = try Listener(address: "localhost", port: 0) } throws: {
+            ($0 as? InetError)?.code == .invalidAddress
+        }
+        #expect { _ = try Listener(address: "127.0.0.1", port: 70000) } throws: {
+            ($0 as? InetError)?.code == .invalidPort
+        }
+        #expect { _ = try Listener(address: "127.0.0.1", port: 0, backlog: -1) } throws: {
+            ($0 as? InetError)?.code == .invalidParameter
+        }
+        #expect { _ = try Listener(address: "127.0.0.1", port: 0, options: [.broadcast]) } throws: {
+            ($0 as? InetError)?.code == .invalidOptions
+        }
+        #expect { _ = try Listener(address: "192.0.2.1", port: 0) } throws: {
+            ($0 as? InetError)?.code == .addressNotAvailable
+        }
         let udp = try Listener(address: "127.0.0.1", port: 0, protocol: .udp)
-        #expect { _ = try udp.blocking.accept(timeout: .seconds(1)) } throws: { ($0 as? InetError)?.code == .invalidParameter }
-        #expect { _ = try udp.blocking.receive(timeout: .milliseconds(20)) } throws: { ($0 as? InetError)?.code == .timedOut }
+        #expect { _ = try udp.blocking.accept(timeout: .seconds(1)) } throws: {
+            ($0 as? InetError)?.code == .invalidParameter
+        }
+        #expect { _ = try udp.blocking.receive(timeout: .milliseconds(20)) } throws: {
+            ($0 as? InetError)?.code == .timedOut
+        }
     }
 
     @Test func acceptedConnectionsSpreadOverTheGroupsLoops() async throws {

@@ -50,14 +50,17 @@ import Testing
         let connection = try await connector.connect()
         let accepted = try await listener.accept()
         try await connection.close()
-        #expect(store.messages() == [
-            "resolved", "attempt started", "attempt failed", "attempt started", "attempt connected", "connected",
-            "connection closed",
-        ])
+        #expect(
+            store.messages() == [
+                "resolved", "attempt started", "attempt failed", "attempt started", "attempt connected", "connected",
+                "connection closed",
+            ])
         let records = store.records
         #expect(records.allSatisfy { $0.level == .debug && $0.metadata["inet.host"] == "db.test" })
         #expect(records[0].metadata["inet.addresses"] == .array(["127.0.0.2", "127.0.0.1"]))
-        #expect(records[1].metadata["inet.address"] == "127.0.0.2" && records[1].metadata["inet.attempt"]?.description == "1")
+        #expect(
+            records[1].metadata["inet.address"] == "127.0.0.2"
+                && records[1].metadata["inet.attempt"]?.description == "1")
         #expect(records[2].metadata["inet.error"]?.description.contains("refused") == true)
         #expect(records[4].metadata["inet.address"] == "127.0.0.1")
         #expect(records[6].metadata["inet.reason"] == "closed locally")
@@ -72,7 +75,8 @@ import Testing
         connector.logger = logger
         var thrown: InetError?
         do { _ = try await connector.connect() } catch { thrown = error }
-        #expect(store.messages() == ["connecting to an IP literal", "attempt started", "attempt failed", "connect failed"])
+        #expect(
+            store.messages() == ["connecting to an IP literal", "attempt started", "attempt failed", "connect failed"])
         #expect(store.records.last?.metadata["inet.error"]?.description == thrown?.description)
     }
 
@@ -93,9 +97,11 @@ import Testing
     @Test func tlsResultIsLoggedAndNoSecretEver() async throws {
         let (serverLogger, serverStore) = Self.logger(.debug)
         let serverCredentials = SecurityCredentials(
-            certificateStore: TestCertificates.path("server-bundle.pem"), trustRootsFile: TestCertificates.path("ca.pem"))
-        let listener = try Listener(address: "127.0.0.1", port: 0,
-                                    tls: TLSConfiguration(role: .server, credentials: serverCredentials), logger: serverLogger)
+            certificateStore: TestCertificates.path("server-bundle.pem"),
+            trustRootsFile: TestCertificates.path("ca.pem"))
+        let listener = try Listener(
+            address: "127.0.0.1", port: 0,
+            tls: TLSConfiguration(role: .server, credentials: serverCredentials), logger: serverLogger)
         let port = Int(listener.localAddress.port)
         let (logger, store) = Self.logger(.trace)
         var connector = Connector(host: "localhost", port: port, timeout: .seconds(10), options: [.noInherit, .secure])
@@ -123,14 +129,17 @@ import Testing
     @Test func aListenerWarnsOfARefusedHandshakeAndOfAcceptErrors() async throws {
         let (logger, store) = Self.logger(.warning)
         let credentials = SecurityCredentials(certificateStore: TestCertificates.path("server-bundle.pem"))
-        let tlsListener = try Listener(address: "127.0.0.1", port: 0,
-                                       tls: TLSConfiguration(role: .server, credentials: credentials), logger: logger)
+        let tlsListener = try Listener(
+            address: "127.0.0.1", port: 0,
+            tls: TLSConfiguration(role: .server, credentials: credentials), logger: logger)
         // A plaintext client: the server's handshake fails.
         let plain = try await Connector(host: "127.0.0.1", port: Int(tlsListener.localAddress.port)).connect()
         try await plain.write("GET / HTTP/1.0\r\n\r\n")
         _ = try? await plain.read(timeout: .seconds(5))  // the server's alert, then its close
         let deadline = Deadline.after(.seconds(10))
-        while !store.messages(.warning).contains("refused a client's TLS handshake"), deadline.remaining > .zero { sched_yield() }
+        while !store.messages(.warning).contains("refused a client's TLS handshake"), deadline.remaining > .zero {
+            sched_yield()
+        }
         #expect(store.messages(.warning).contains("refused a client's TLS handshake"))
         try await plain.close()
         await tlsListener.close()
@@ -140,7 +149,9 @@ import Testing
         let connector = Connector(host: "127.0.0.1", port: Int(listener.localAddress.port), timeout: .seconds(10))
         try await SyscallScript.with([SyscallRule(.accept, .fail(EMFILE))]) {
             let waiting = try await connector.connect()
-            await #expect { try await listener.accept(timeout: .seconds(5)) } throws: { ($0 as? InetError)?.code == .tooManyOpenFiles }
+            await #expect { try await listener.accept(timeout: .seconds(5)) } throws: {
+                ($0 as? InetError)?.code == .tooManyOpenFiles
+            }
             try await waiting.close()
         }
         let warning = try #require(emfileStore.records.first { $0.message == "accept failed" })

@@ -50,7 +50,9 @@ import Testing
         try await Self.recording { metrics in
             let closed = try ClosedPort()
             for _ in 0..<2 {
-                await #expect(throws: InetError.self) { _ = try await Connector(host: "127.0.0.1", port: closed.port).connect() }
+                await #expect(throws: InetError.self) {
+                    _ = try await Connector(host: "127.0.0.1", port: closed.port).connect()
+                }
             }
             #expect(Self.total(metrics, "inet_connect_failures_total", [("code", "connectionRefused")]) == 2)
             #expect(Self.total(metrics, "inet_connections_opened_total", [("role", "client")]) == 0)
@@ -70,9 +72,11 @@ import Testing
     @Test func tlsHandshakesAreTimed() async throws {
         try await Self.recording { metrics in
             let credentials = SecurityCredentials(certificateStore: TestCertificates.path("server-bundle.pem"))
-            let listener = try Listener(address: "127.0.0.1", port: 0, tls: TLSConfiguration(role: .server, credentials: credentials))
-            var connector = Connector(host: "localhost", port: Int(listener.localAddress.port), timeout: .seconds(10),
-                                      options: [.noInherit, .secure])
+            let listener = try Listener(
+                address: "127.0.0.1", port: 0, tls: TLSConfiguration(role: .server, credentials: credentials))
+            var connector = Connector(
+                host: "localhost", port: Int(listener.localAddress.port), timeout: .seconds(10),
+                options: [.noInherit, .secure])
             connector.credentials = SecurityCredentials(trustRootsFile: TestCertificates.path("ca.pem"))
             let accepting = Task { try await listener.accept() }
             let client = try await connector.connect()

@@ -7,7 +7,9 @@ import Testing
 /// cancellation and shutdown keep working.
 @Suite struct EventLoopExecutorTests {
     /// An echo server (on the shared loops), a one-loop group, and a connector whose connections go on that loop.
-    static func echoOnOwnLoop() throws -> (server: Listener, group: EventLoopGroup, loop: EventLoop, connector: Connector) {
+    static func echoOnOwnLoop() throws -> (
+        server: Listener, group: EventLoopGroup, loop: EventLoop, connector: Connector
+    ) {
         let server = try SyscallFaultTests.echoServer()
         let group = try EventLoopGroup(loopCount: 1)
         var connector = Connector(host: "127.0.0.1", port: Int(server.localAddress.port))
@@ -62,18 +64,27 @@ import Testing
         connector.group = group
         let connection = try await Task(executorPreference: loop) { try await connector.connect() }.value
         let timedOut = await Task(executorPreference: loop) { () -> InetErrorCode? in
-            do throws(InetError) { _ = try await connection.read(timeout: .milliseconds(50)); return nil } catch { return error.code }
+            do throws(InetError) {
+                _ = try await connection.read(timeout: .milliseconds(50))
+                return nil
+            } catch { return error.code }
         }.value
         #expect(timedOut == .timedOut)
         let reader = Task(executorPreference: loop) { () -> InetErrorCode? in
-            do throws(InetError) { _ = try await connection.read(); return nil } catch { return error.code }
+            do throws(InetError) {
+                _ = try await connection.read()
+                return nil
+            } catch { return error.code }
         }
         reader.cancel()
         #expect(await reader.value == .cancelled)
         // Cancelled before it reads: the fast path steps aside and the read fails as cancelled.
         let cancelledFirst = Task(executorPreference: loop) { () -> InetErrorCode? in
             withUnsafeCurrentTask { $0?.cancel() }
-            do throws(InetError) { _ = try await connection.read(); return nil } catch { return error.code }
+            do throws(InetError) {
+                _ = try await connection.read()
+                return nil
+            } catch { return error.code }
         }
         #expect(await cancelledFirst.value == .cancelled)
         try await connection.close()
@@ -118,7 +129,10 @@ import Testing
             let connection = try? await connector.connect()
             var buffer: [UInt8] = []
             withUnsafeCurrentTask { $0?.cancel() }
-            do throws(InetError) { _ = try await connection?.read(into: &buffer); return nil } catch { return error.code }
+            do throws(InetError) {
+                _ = try await connection?.read(into: &buffer)
+                return nil
+            } catch { return error.code }
         }
         #expect(await reader.value == .cancelled)
 
@@ -150,7 +164,10 @@ import Testing
         for round in 0..<50 {
             let reader = Task(executorPreference: loop) { () async -> InetErrorCode? in
                 var buffer = [UInt8](repeating: 0, count: 16)
-                do throws(InetError) { _ = try await connection.read(into: &buffer); return nil } catch { return error.code }
+                do throws(InetError) {
+                    _ = try await connection.read(into: &buffer)
+                    return nil
+                } catch { return error.code }
             }
             for _ in 0..<(round % 10) { await Task.yield() }
             reader.cancel()
@@ -318,7 +335,9 @@ import Testing
         let serving = Task {
             try await listener.serve { connection in
                 startedSignal.yield()
-                do throws(InetError) { _ = try await connection.read() } catch { handlerEnded.withLock { $0 = error.code } }
+                do throws(InetError) { _ = try await connection.read() } catch {
+                    handlerEnded.withLock { $0 = error.code }
+                }
             }
         }
         let client = try await Connector(host: "127.0.0.1", port: Int(listener.localAddress.port)).connect()

@@ -30,7 +30,10 @@ import Testing
         let loop = group.loops[0]
         let fired = Locked<[String]>([])
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            loop.schedule(after: .milliseconds(60)) { fired.withLock { $0.append("60") }; done.resume() }
+            loop.schedule(after: .milliseconds(60)) {
+                fired.withLock { $0.append("60") }
+                done.resume()
+            }
             loop.schedule(after: .milliseconds(20)) { fired.withLock { $0.append("20") } }
             let cancelled = loop.schedule(after: .milliseconds(10)) { fired.withLock { $0.append("cancelled") } }
             cancelled.cancel()

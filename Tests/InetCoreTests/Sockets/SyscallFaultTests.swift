@@ -36,9 +36,15 @@ import Testing
             SyscallRule(.send, times: .max, .limit(1000)), SyscallRule(.read, times: .max, .limit(777)),
         ]
         try await SyscallScript.with(rules) {
-            let client = try await Connector(host: "127.0.0.1", port: Int(server.localAddress.port), timeout: .seconds(10)).connect()
+            let client = try await Connector(
+                host: "127.0.0.1", port: Int(server.localAddress.port), timeout: .seconds(10)
+            ).connect()
             let bytes = (0..<4).flatMap { TestSupport.pattern(256 << 10, seed: UInt64($0)) }
-            let writer = Task { for start in stride(from: 0, to: bytes.count, by: 64 << 10) { try await client.write(Array(bytes[start..<start + (64 << 10)])) } }
+            let writer = Task {
+                for start in stride(from: 0, to: bytes.count, by: 64 << 10) {
+                    try await client.write(Array(bytes[start..<start + (64 << 10)]))
+                }
+            }
             var got: [UInt8] = []
             while got.count < bytes.count {
                 let chunk = try await client.read(timeout: .seconds(20))
@@ -59,16 +65,21 @@ import Testing
     @Test func connectionResetInTheMiddleOfAWrite() async throws {
         let server = try Self.echoServer()
 
-        let client = try await Connector(host: "127.0.0.1", port: Int(server.localAddress.port), timeout: .seconds(10)).connect()
+        let client = try await Connector(host: "127.0.0.1", port: Int(server.localAddress.port), timeout: .seconds(10))
+            .connect()
         let fd = try Self.descriptor(of: client)
         await SyscallScript.with([SyscallRule(.send, fd: fd, skip: 3, .fail(ECONNRESET))]) {
             var failure: InetError?
             for _ in 0..<64 where failure == nil {
-                do throws(InetError) { try await client.write([UInt8](repeating: 1, count: 256 << 10)) } catch { failure = error }
+                do throws(InetError) { try await client.write([UInt8](repeating: 1, count: 256 << 10)) } catch {
+                    failure = error
+                }
             }
             #expect(failure?.code == .connectionReset, "\(String(describing: failure))")
             #expect(failure?.message.contains("write to 127.0.0.1") == true, "\(String(describing: failure))")
-            await #expect { try await client.read(timeout: .seconds(5)) } throws: { ($0 as? InetError)?.code == .connectionReset }
+            await #expect { try await client.read(timeout: .seconds(5)) } throws: {
+                ($0 as? InetError)?.code == .connectionReset
+            }
             await #expect { try await client.write([1]) } throws: { ($0 as? InetError)?.code == .connectionReset }
             #expect(SyscallScript.injected(.send) == 1)
         }
@@ -87,7 +98,8 @@ import Testing
             let waiting = try await connector.connect()  // in the backlog before anyone accepts
             await #expect { try await listener.accept(timeout: .seconds(5)) } throws: { error in
                 let error = error as? InetError
-                return error?.code == .tooManyOpenFiles && error?.message.contains("1 waiting client(s) closed at once") == true
+                return error?.code == .tooManyOpenFiles
+                    && error?.message.contains("1 waiting client(s) closed at once") == true
             }
             // Closed at once: the waiting client sees its end (EOF), not silence.
             let end = try? await waiting.read(timeout: .seconds(5))
@@ -114,7 +126,9 @@ import Testing
     /// The client's read meets EAGAIN with "A" already in its socket; "B" arrives: it reads "AB".
     @Test func aReadThatMeetsEAGAINTakesEverythingAtTheNextEdge() async throws {
         let listener = try Listener(address: "127.0.0.1", port: 0)
-        let client = try await Connector(host: "127.0.0.1", port: Int(listener.localAddress.port), timeout: .seconds(10)).connect()
+        let client = try await Connector(
+            host: "127.0.0.1", port: Int(listener.localAddress.port), timeout: .seconds(10)
+        ).connect()
         let peer = try await listener.accept(timeout: .seconds(5))
         let fd = try Self.descriptor(of: client)
         try await peer.write("A")
@@ -141,7 +155,9 @@ import Testing
     /// socket — the peer's byte — reports it writable, so the queue goes out whole.
     @Test func aSendThatMeetsEAGAINIsQueuedAndFlushedAtTheNextEdge() async throws {
         let listener = try Listener(address: "127.0.0.1", port: 0)
-        let client = try await Connector(host: "127.0.0.1", port: Int(listener.localAddress.port), timeout: .seconds(10)).connect()
+        let client = try await Connector(
+            host: "127.0.0.1", port: Int(listener.localAddress.port), timeout: .seconds(10)
+        ).connect()
         let peer = try await listener.accept(timeout: .seconds(5))
         let fd = try Self.descriptor(of: client)
         try await SyscallScript.with([SyscallRule(.send, fd: fd, times: 1, .fail(EAGAIN))]) {

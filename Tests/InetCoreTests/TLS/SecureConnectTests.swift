@@ -9,16 +9,23 @@ import Testing
     static var trustCA: SecurityCredentials { SecurityCredentials(trustRootsFile: ca) }
 
     /// `openssl s_server` on an ephemeral loopback port, reversing each line it gets (`-rev`).
-    static func sServer(_ cert: String = "server.pem", key: String = "server.key", extra: [String] = []) throws -> (Peer, Int) {
-        let peer = try Peer(["openssl", "s_server", "-accept", "127.0.0.1:0", "-rev", "-naccept", "1",
-                             "-cert", TestCertificates.path(cert), "-key", TestCertificates.path(key)] + extra)
+    static func sServer(
+        _ cert: String = "server.pem", key: String = "server.key", extra: [String] = []
+    ) throws -> (Peer, Int) {
+        let peer = try Peer(
+            [
+                "openssl", "s_server", "-accept", "127.0.0.1:0", "-rev", "-naccept", "1",
+                "-cert", TestCertificates.path(cert), "-key", TestCertificates.path(key),
+            ] + extra)
         let line = try peer.waitForStdout(containing: "ACCEPT")
         guard let port = Int(line.split(separator: ":").last ?? "") else { throw PeerError("no port in '\(line)'") }
         return (peer, port)
     }
 
-    static func connector(_ port: Int, host: String = "localhost", options: InetOptions = [.noInherit, .secure],
-                          credentials: SecurityCredentials? = trustCA, timeout: Duration = .seconds(10)) -> Connector {
+    static func connector(
+        _ port: Int, host: String = "localhost", options: InetOptions = [.noInherit, .secure],
+        credentials: SecurityCredentials? = trustCA, timeout: Duration = .seconds(10)
+    ) -> Connector {
         var c = Connector(host: host, port: port, timeout: timeout, options: options)
         c.credentials = credentials
         return c
@@ -80,9 +87,12 @@ import Testing
 
     @Test func sniSelectsTheServersCertificate() async throws {
         // s_server presents other.example's certificate unless the client sends SNI "localhost".
-        let (server, port) = try Self.sServer("other.pem", key: "other.key", extra: [
-            "-servername", "localhost", "-cert2", TestCertificates.path("server.pem"), "-key2", TestCertificates.path("server.key"),
-        ])
+        let (server, port) = try Self.sServer(
+            "other.pem", key: "other.key",
+            extra: [
+                "-servername", "localhost", "-cert2", TestCertificates.path("server.pem"), "-key2",
+                TestCertificates.path("server.key"),
+            ])
         defer { server.stop() }
         let connection = try await Self.connector(port, host: "localhost").connect()
         #expect(connection.tls?.peerCommonName == "localhost")
@@ -125,7 +135,9 @@ import Testing
                 #expect(error.message.contains("certificate required"), "\(error)")
             }
         }
-        for (store, name) in [("client-bundle.pem", nil), ("client.p12", nil), ("client-dir", nil), ("two-identities.p12", "client-two")] as [(String, String?)] {
+        for (store, name) in [
+            ("client-bundle.pem", nil), ("client.p12", nil), ("client-dir", nil), ("two-identities.p12", "client-two"),
+        ] as [(String, String?)] {
             let (server, port) = try Self.sServer(extra: require)
             defer { server.stop() }
             var credentials = Self.trustCA
@@ -141,15 +153,20 @@ import Testing
     }
 
     @Test func inetListenerServesOpenSSLClient() async throws {
-        let tls = TLSConfiguration(role: .server, credentials: SecurityCredentials(certificateStore: TestCertificates.path("server-bundle.pem")))
+        let tls = TLSConfiguration(
+            role: .server,
+            credentials: SecurityCredentials(certificateStore: TestCertificates.path("server-bundle.pem")))
         let listener = try Listener(address: "127.0.0.1", port: 0, tls: tls)
         let echo = Task {
             let connection = try await listener.accept()
             for try await chunk in connection.inbound { try await connection.write(chunk) }
             try await connection.close()
         }
-        let client = try Peer(["openssl", "s_client", "-connect", "127.0.0.1:\(listener.localAddress.port)", "-CAfile", Self.ca,
-                               "-servername", "localhost", "-verify_return_error", "-quiet", "-no_ign_eof"], stdin: true)
+        let client = try Peer(
+            [
+                "openssl", "s_client", "-connect", "127.0.0.1:\(listener.localAddress.port)", "-CAfile", Self.ca,
+                "-servername", "localhost", "-verify_return_error", "-quiet", "-no_ign_eof",
+            ], stdin: true)
         client.send(Array("ping through tls\n".utf8))
         try client.waitForStdout(containing: "ping through tls")
         client.closeInput()
@@ -158,7 +175,9 @@ import Testing
     }
 
     @Test func sixtyFourMiBBothWaysOverTLSBetweenInetPeers() async throws {
-        let tls = TLSConfiguration(role: .server, credentials: SecurityCredentials(certificateStore: TestCertificates.path("server-bundle.pem")))
+        let tls = TLSConfiguration(
+            role: .server,
+            credentials: SecurityCredentials(certificateStore: TestCertificates.path("server-bundle.pem")))
         let listener = try Listener(address: "127.0.0.1", port: 0, tls: tls)
         async let server: (TestSupport.Checksum, TestSupport.Checksum) = {
             let connection = try await listener.accept()

@@ -7,8 +7,11 @@ import Testing
 /// decrypts a capture of the connection with the key log alone (issue 11).
 @Suite struct SecureInetcatFeatureTests {
     static func sServer(_ extra: [String]) throws -> (Peer, Int) {
-        let peer = try Peer(["openssl", "s_server", "-accept", "127.0.0.1:0", "-rev", "-cert", TestCertificates.path("server.pem"),
-                             "-key", TestCertificates.path("server.key")] + extra)
+        let peer = try Peer(
+            [
+                "openssl", "s_server", "-accept", "127.0.0.1:0", "-rev", "-cert", TestCertificates.path("server.pem"),
+                "-key", TestCertificates.path("server.key"),
+            ] + extra)
         let line = try peer.waitForStdout(containing: "ACCEPT")
         guard let port = Int(line.split(separator: ":").last ?? "") else { throw PeerError("no port in '\(line)'") }
         return (peer, port)
@@ -16,9 +19,10 @@ import Testing
 
     /// inetcat -v --secure with `flags`, sending "abc"; (status, stderr, stdout).
     static func inetcat(_ port: Int, _ flags: [String], environment: [String] = []) throws -> (Int32, String, String) {
-        let client = try Peer((environment.isEmpty ? [] : ["env"] + environment)
-                              + [TestSupport.inetcatPath, "--secure", "-v", "--ca-file", SecureConnectTests.ca] + flags
-                              + ["localhost", String(port)], stdin: true)
+        let client = try Peer(
+            (environment.isEmpty ? [] : ["env"] + environment)
+                + [TestSupport.inetcatPath, "--secure", "-v", "--ca-file", SecureConnectTests.ca] + flags
+                + ["localhost", String(port)], stdin: true)
         client.send(Array("abc\n".utf8))
         _ = try? client.waitForStdout(containing: "cba", timeout: .seconds(5))
         client.closeInput()
@@ -36,7 +40,8 @@ import Testing
     }
 
     @Test func alpnFlagRejectsEmptyNames() throws {
-        let (status, output) = try Peer.run([TestSupport.inetcatPath, "--secure", "--alpn", "h2,,x", "localhost", "1"], allowFailure: true)
+        let (status, output) = try Peer.run(
+            [TestSupport.inetcatPath, "--secure", "--alpn", "h2,,x", "localhost", "1"], allowFailure: true)
         #expect(status != 0)
         #expect(output.contains("--alpn takes comma-separated protocol names"), "\(output)")
     }
@@ -54,8 +59,11 @@ import Testing
         #expect(second.2.contains("cba"))
         // A file that holds no session is an error, not a silent full handshake.
         try Data("not a session".utf8).write(to: URL(fileURLWithPath: file))
-        let (status, output) = try Peer.run([TestSupport.inetcatPath, "--secure", "--ca-file", SecureConnectTests.ca, "--resume", file,
-                                             "localhost", String(port)], allowFailure: true)
+        let (status, output) = try Peer.run(
+            [
+                TestSupport.inetcatPath, "--secure", "--ca-file", SecureConnectTests.ca, "--resume", file,
+                "localhost", String(port),
+            ], allowFailure: true)
         #expect(status == 1)
         #expect(output.contains("not a saved TLS session"), "\(output)")
     }
@@ -67,7 +75,8 @@ import Testing
         let (keys, capture) = ("\(dir)/keys-\(port).log", "\(dir)/capture-\(port).pcapng")
         // Test processes start children with SIGTERM blocked or ignored; the capture must stop on
         // it (and finish its file), so its signal state is reset before dumpcap starts.
-        let resetSignals = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); "
+        let resetSignals =
+            "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); "
             + "signal.signal(signal.SIGTERM, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])"
         // Probes to a UDP port the filter also takes show when the capture really runs (it
         // starts a moment after saying so); dumpcap counts packets on stderr ("Packets: N").
@@ -90,15 +99,21 @@ import Testing
             Int(capturing.stderrText.components(separatedBy: "Packets: ").last?.split(separator: " ").first ?? "") ?? 0
         }
         for _ in 0..<50 where captured() < 13 {
-            _ = try? capturing.waitForStderr(containing: "Packets captured", timeout: .milliseconds(200))  // reads the counter
+            // reads the counter
+            _ = try? capturing.waitForStderr(containing: "Packets captured", timeout: .milliseconds(200))
         }
         capturing.interrupt()
         let log = try String(contentsOfFile: keys, encoding: .utf8)
-        for label in ["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"] {
+        for label in [
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET", "CLIENT_TRAFFIC_SECRET_0",
+            "SERVER_TRAFFIC_SECRET_0",
+        ] {
             #expect(log.contains(label + " "), "\(log)")
         }
         #expect((try FileManager.default.attributesOfItem(atPath: keys)[.posixPermissions] as? Int) == 0o600)
-        let (_, decrypted) = try Peer.run(["tshark", "-r", capture, "-o", "tls.keylog_file:\(keys)", "-q", "-z", "follow,tls,ascii,0"])
+        let (_, decrypted) = try Peer.run([
+            "tshark", "-r", capture, "-o", "tls.keylog_file:\(keys)", "-q", "-z", "follow,tls,ascii,0",
+        ])
         #expect(decrypted.contains("abc") && decrypted.contains("cba"), "\(decrypted)\n\(capturing.stderrText)")
         // Without the key log the same capture shows no plaintext.
         let (_, opaque) = try Peer.run(["tshark", "-r", capture, "-q", "-z", "follow,tls,ascii,0"])

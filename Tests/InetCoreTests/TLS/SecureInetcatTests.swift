@@ -10,13 +10,16 @@ import Testing
     @Test func verboseTLSLineAgainstSServer() throws {
         let (server, port) = try SecureConnectTests.sServer()
         defer { server.stop() }
-        let cat = try Peer([Self.inetcat, "-v", "--secure", "--ca-file", SecureConnectTests.ca, "localhost", "\(port)"], stdin: true)
+        let cat = try Peer(
+            [Self.inetcat, "-v", "--secure", "--ca-file", SecureConnectTests.ca, "localhost", "\(port)"], stdin: true)
         cat.send(Array("abc\n".utf8))
         try cat.waitForStdout(containing: "cba")
         cat.closeInput()
         _ = try cat.finish()
-        #expect(InetcatTests.matches(cat.stderrText, #"tls: version=TLSv1\.3 cipher=TLS_[A-Z0-9_]+ peer=localhost verified=yes"#),
-                "\(cat.stderrText)")
+        #expect(
+            InetcatTests.matches(
+                cat.stderrText, #"tls: version=TLSv1\.3 cipher=TLS_[A-Z0-9_]+ peer=localhost verified=yes"#),
+            "\(cat.stderrText)")
     }
 
     @Test func untrustedExitsOneWithItsCode() throws {
@@ -31,27 +34,37 @@ import Testing
     @Test func trustedSiteAndPins() throws {
         let (server, port) = try SecureConnectTests.sServer()
         defer { server.stop() }
-        let cat = try Peer([Self.inetcat, "-v", "--secure", "--trusted-site", "--pin", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "localhost", "\(port)"])
+        let cat = try Peer([
+            Self.inetcat, "-v", "--secure", "--trusted-site", "--pin", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+            "localhost", "\(port)",
+        ])
         #expect(try cat.finish() == 1)
-        #expect(cat.stderrText.contains("(code \(InetErrorCode.certificatePinMismatch.legacyCode))"), "\(cat.stderrText)")
+        #expect(
+            cat.stderrText.contains("(code \(InetErrorCode.certificatePinMismatch.legacyCode))"), "\(cat.stderrText)")
     }
 
     @Test func listenSecureRequiringClientCertificates() throws {
-        let server = try Peer([Self.inetcat, "--listen", "--bind", "127.0.0.1", "--echo", "--keep-open", "-v", "--secure",
-                               "--cert-store", TestCertificates.path("server-bundle.pem"), "--require-client-cert",
-                               "--ca-file", SecureConnectTests.ca, "0"])
+        let server = try Peer([
+            Self.inetcat, "--listen", "--bind", "127.0.0.1", "--echo", "--keep-open", "-v", "--secure",
+            "--cert-store", TestCertificates.path("server-bundle.pem"), "--require-client-cert",
+            "--ca-file", SecureConnectTests.ca, "0",
+        ])
         defer { server.stop() }
         let port = String(try server.waitForStderr(containing: "listening: ").split(separator: ":").last!)
-        let client = try Peer([Self.inetcat, "-v", "--secure", "--ca-file", SecureConnectTests.ca,
-                               "--cert-store", TestCertificates.path("two-identities.p12"), "--cert-name", "client-two",
-                               "--cert-password", TestCertificates.password, "localhost", port], stdin: true)
+        let client = try Peer(
+            [
+                Self.inetcat, "-v", "--secure", "--ca-file", SecureConnectTests.ca,
+                "--cert-store", TestCertificates.path("two-identities.p12"), "--cert-name", "client-two",
+                "--cert-password", TestCertificates.password, "localhost", port,
+            ], stdin: true)
         client.send(Array("with a client certificate".utf8))
         try client.waitForStdout(containing: "with a client certificate")
         client.closeInput()
         #expect(try client.finish() == 0, "\(client.stderrText)")
         try server.waitForStderr(containing: "peer=Second Client verified=yes")
         // Without a certificate the server refuses (TLS 1.3 reports it after the handshake).
-        let anonymous = try Peer([Self.inetcat, "--secure", "--ca-file", SecureConnectTests.ca, "localhost", port], stdin: true)
+        let anonymous = try Peer(
+            [Self.inetcat, "--secure", "--ca-file", SecureConnectTests.ca, "localhost", port], stdin: true)
         anonymous.send(Array("x".utf8))
         anonymous.closeInput()
         #expect(try anonymous.finish() == 1)
@@ -74,13 +87,16 @@ import Testing
 /// The Inet listener's client-certificate check, and the blocking API, over TLS.
 @Suite struct SecureListenerTests {
     static func serverConfiguration(requireClientCertificate: Bool) -> TLSConfiguration {
-        TLSConfiguration(role: .server, credentials: SecurityCredentials(
-            certificateStore: TestCertificates.path("server-bundle.pem"), trustRootsFile: SecureConnectTests.ca),
-                         requireClientCertificate: requireClientCertificate)
+        TLSConfiguration(
+            role: .server,
+            credentials: SecurityCredentials(
+                certificateStore: TestCertificates.path("server-bundle.pem"), trustRootsFile: SecureConnectTests.ca),
+            requireClientCertificate: requireClientCertificate)
     }
 
     @Test func listenerVerifiesClientCertificates() async throws {
-        let listener = try Listener(address: "127.0.0.1", port: 0, tls: Self.serverConfiguration(requireClientCertificate: true))
+        let listener = try Listener(
+            address: "127.0.0.1", port: 0, tls: Self.serverConfiguration(requireClientCertificate: true))
         let port = Int(listener.localAddress.port)
         let accepted = Task { try await listener.accept() }
         var credentials = SecureConnectTests.trustCA
@@ -94,7 +110,8 @@ import Testing
     }
 
     @Test func aClientFailingItsHandshakeDoesNotEndTheConnectionsSequence() async throws {
-        let listener = try Listener(address: "127.0.0.1", port: 0, tls: Self.serverConfiguration(requireClientCertificate: true))
+        let listener = try Listener(
+            address: "127.0.0.1", port: 0, tls: Self.serverConfiguration(requireClientCertificate: true))
         let port = Int(listener.localAddress.port)
         let served = Task { () -> String? in
             for try await connection in listener.connections { return connection.tls?.peerCommonName }
@@ -112,7 +129,8 @@ import Testing
     }
 
     @Test func blockingAPIOverTLS() throws {
-        let listener = try Listener(address: "127.0.0.1", port: 0, tls: Self.serverConfiguration(requireClientCertificate: false))
+        let listener = try Listener(
+            address: "127.0.0.1", port: 0, tls: Self.serverConfiguration(requireClientCertificate: false))
         let connection = try SecureConnectTests.connector(Int(listener.localAddress.port)).blocking.connect()
         let server = try listener.blocking.accept(timeout: .seconds(5))
         try connection.blocking.write("blocking tls")

@@ -21,8 +21,10 @@ import Testing
     }
 
     @Test func secondConnectResumesOnlyWhenAskedTo() async throws {
-        let server = try Peer(["openssl", "s_server", "-accept", "127.0.0.1:0", "-rev", "-naccept", "4",
-                               "-cert", TestCertificates.path("server.pem"), "-key", TestCertificates.path("server.key")])
+        let server = try Peer([
+            "openssl", "s_server", "-accept", "127.0.0.1:0", "-rev", "-naccept", "4",
+            "-cert", TestCertificates.path("server.pem"), "-key", TestCertificates.path("server.key"),
+        ])
         defer { server.stop() }
         let line = try server.waitForStdout(containing: "ACCEPT")
         let port = try #require(Int(line.split(separator: ":").last ?? ""))

@@ -39,7 +39,9 @@ import Testing
         // Inet to Inet, with the error naming what was offered.
         var client = TLSPeers.clientCredentials
         client.applicationProtocols = ["imap"]
-        await #expect { _ = try await SecureConnectTests.connector(server.port, credentials: client).connect() } throws: { error in
+        await #expect {
+            _ = try await SecureConnectTests.connector(server.port, credentials: client).connect()
+        } throws: { error in
             guard let error = error as? InetError else { return false }
             return error.code == .tlsHandshakeFailed && error.message.contains("ALPN") && error.message.contains("imap")
         }

@@ -46,7 +46,8 @@ import Testing
     }
 
     @Test func aContextKeepsNoPassword() throws {
-        var credentials = SecurityCredentials(certificateStore: TestCertificates.path("client.p12"), password: TestCertificates.password)
+        var credentials = SecurityCredentials(
+            certificateStore: TestCertificates.path("client.p12"), password: TestCertificates.password)
         credentials.trustRootsFile = SecureConnectTests.ca
         let context = try TLSContext(TLSConfiguration(role: .client, credentials: credentials))
         #expect(context.configuration.credentials.password == nil)
@@ -57,13 +58,17 @@ import Testing
     }
 
     @Test func theCacheTellsPasswordsApartWithoutKeepingThem() throws {
-        let right = TLSConfiguration(role: .client, credentials: SecurityCredentials(
-            certificateStore: TestCertificates.path("client.p12"), password: TestCertificates.password))
+        let right = TLSConfiguration(
+            role: .client,
+            credentials: SecurityCredentials(
+                certificateStore: TestCertificates.path("client.p12"), password: TestCertificates.password))
         var wrong = right
         wrong.credentials.password = "not the password"
         _ = try TLSContextCache.context(for: right)
         // Made with the right password and cached, the context is still not given for a wrong one.
-        #expect { _ = try TLSContextCache.context(for: wrong) } throws: { ($0 as? TLSError)?.kind == .credentialsWrongPassword }
+        #expect { _ = try TLSContextCache.context(for: wrong) } throws: {
+            ($0 as? TLSError)?.kind == .credentialsWrongPassword
+        }
     }
 
     @Test func theCachePicksUpAReplacedFileAndStaysBounded() throws {
@@ -98,23 +103,32 @@ import Testing
         try await before.write("one")
         #expect(try await before.read() == Array("one".utf8))
 
-        let renewed = SecurityCredentials(certificateStore: TestCertificates.path("rsa2048.pem"), privateKeyFile: TestCertificates.path("rsa2048.key"))
+        let renewed = SecurityCredentials(
+            certificateStore: TestCertificates.path("rsa2048.pem"), privateKeyFile: TestCertificates.path("rsa2048.key")
+        )
         try server.listener.reloadTLS(TLSConfiguration(role: .server, credentials: renewed))
         let after = try await connect(pinning: "rsa2048.pem")
         #expect(after.tls?.peerVerified == true)
-        await #expect { _ = try await connect(pinning: "server.pem") } throws: { ($0 as? InetError)?.code == .certificatePinMismatch }
+        await #expect { _ = try await connect(pinning: "server.pem") } throws: {
+            ($0 as? InetError)?.code == .certificatePinMismatch
+        }
         // The connection from before the reload is untouched.
         try await before.write("two")
         #expect(try await before.read() == Array("two".utf8))
 
         // A broken replacement throws and changes nothing.
-        #expect { try server.listener.reloadTLS(TLSConfiguration(role: .server, credentials: SecurityCredentials(certificateStore: "/nonexistent.pem"))) }
-            throws: { ($0 as? InetError)?.code == .credentialsNotFound }
-        #expect { try server.listener.reloadTLS(try TLSContext(Self.clientConfiguration)) } throws: { ($0 as? InetError)?.code == .invalidParameter }
+        #expect {
+            try server.listener.reloadTLS(
+                TLSConfiguration(role: .server, credentials: SecurityCredentials(certificateStore: "/nonexistent.pem")))
+        } throws: { ($0 as? InetError)?.code == .credentialsNotFound }
+        #expect { try server.listener.reloadTLS(try TLSContext(Self.clientConfiguration)) } throws: {
+            ($0 as? InetError)?.code == .invalidParameter
+        }
         try await connect(pinning: "rsa2048.pem").close()
         let plain = try Listener(address: "127.0.0.1", port: 0)
-        #expect { try plain.reloadTLS(try TLSContext(TLSConfiguration(role: .server, credentials: TLSPeers.serverIdentity))) }
-            throws: { ($0 as? InetError)?.message.contains("made with TLS") == true }
+        #expect {
+            try plain.reloadTLS(try TLSContext(TLSConfiguration(role: .server, credentials: TLSPeers.serverIdentity)))
+        } throws: { ($0 as? InetError)?.message.contains("made with TLS") == true }
         await plain.close()
         try await before.close()
         try await after.close()

@@ -45,16 +45,23 @@ enum TLSPeers {
     /// Runs `openssl s_client` to completion with `arguments`, sending `line` and then ending
     /// its input (it stays for the reply with `-no_ign_eof`... unless the handshake fails).
     /// Off the cooperative pool, where the Inet server under test runs.
-    static func sClient(_ port: Int, _ arguments: [String], line: String = "hello\n", environment: String = "") async throws -> Peer {
+    static func sClient(
+        _ port: Int, _ arguments: [String], line: String = "hello\n", environment: String = ""
+    ) async throws -> Peer {
         try await offPool { try sClientBlocking(port, arguments, line: line, environment: environment) }
     }
 
     static func sClientBlocking(_ port: Int, _ arguments: [String], line: String, environment: String) throws -> Peer {
-        let command = ["openssl", "s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", SecureConnectTests.ca,
-                       "-verify_return_error"] + arguments
+        let command =
+            [
+                "openssl", "s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", SecureConnectTests.ca,
+                "-verify_return_error",
+            ] + arguments
         let client = try Peer(environment.isEmpty ? command : ["env", environment] + command, stdin: true)
         client.send(Array(line.utf8))
-        if !line.isEmpty { _ = try? client.waitForStdout(containing: line.trimmingCharacters(in: .newlines), timeout: .seconds(5)) }
+        if !line.isEmpty {
+            _ = try? client.waitForStdout(containing: line.trimmingCharacters(in: .newlines), timeout: .seconds(5))
+        }
         client.closeInput()
         _ = try client.finish(timeout: .seconds(15))
         return client

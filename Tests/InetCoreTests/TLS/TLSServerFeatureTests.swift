@@ -16,10 +16,14 @@ import Testing
 
     @Test func sniChoosesTheIdentityThatNamesTheHost() async throws {
         let server = try Self.server {
-            $0.additionalIdentities = [SecurityCredentials(certificateStore: TestCertificates.path("other.pem"),
-                                                           privateKeyFile: TestCertificates.path("other.key"))]
+            $0.additionalIdentities = [
+                SecurityCredentials(
+                    certificateStore: TestCertificates.path("other.pem"),
+                    privateKeyFile: TestCertificates.path("other.key"))
+            ]
         }
-        let other = try await TLSPeers.sClient(server.port, ["-servername", "other.example", "-verify_hostname", "other.example"])
+        let other = try await TLSPeers.sClient(
+            server.port, ["-servername", "other.example", "-verify_hostname", "other.example"])
         #expect(other.stdoutText.contains("subject=CN = other.example"), "\(other.stdoutText)")
         #expect(other.stdoutText.contains("hello"), "\(other.stdoutText)")
         let local = try await TLSPeers.sClient(server.port, ["-servername", "localhost"])
@@ -42,24 +46,37 @@ import Testing
         let seen = Locked<[String]>([])
         var credentials = TLSPeers.serverIdentity
         credentials.trustRootsFile = SecureConnectTests.ca
-        let listener = try Listener(address: "127.0.0.1", port: 0, tls: TLSConfiguration(
-            role: .server, credentials: credentials, requestClientCertificate: true))
+        let listener = try Listener(
+            address: "127.0.0.1", port: 0,
+            tls: TLSConfiguration(
+                role: .server, credentials: credentials, requestClientCertificate: true))
         let port = Int(listener.localAddress.port)
         let serving = Task {
             while let connection = try? await listener.accept() {
-                seen.withLock { $0.append("\(connection.tls?.peerCommonName ?? "-") verified=\(connection.tls?.peerVerified == true)") }
+                seen.withLock {
+                    $0.append(
+                        "\(connection.tls?.peerCommonName ?? "-") verified=\(connection.tls?.peerVerified == true)")
+                }
                 for try await chunk in connection.inbound { try await connection.write(chunk) }
                 try await connection.close()
             }
         }
         let anonymous = try await TLSPeers.sClient(port, ["-servername", "localhost"])
         #expect(anonymous.stdoutText.contains("hello"), "\(anonymous.stdoutText)")
-        let named = try await TLSPeers.sClient(port, ["-servername", "localhost", "-cert", TestCertificates.path("client.pem"),
-                                                "-key", TestCertificates.path("client.key")])
+        let named = try await TLSPeers.sClient(
+            port,
+            [
+                "-servername", "localhost", "-cert", TestCertificates.path("client.pem"),
+                "-key", TestCertificates.path("client.key"),
+            ])
         #expect(named.stdoutText.contains("hello"), "\(named.stdoutText)")
         // A certificate from a CA the server was not given is refused, not ignored.
-        let outsider = try await TLSPeers.sClient(port, ["-servername", "localhost", "-cert", TestCertificates.path("public-client.pem"),
-                                                   "-key", TestCertificates.path("public-client.key")], line: "")
+        let outsider = try await TLSPeers.sClient(
+            port,
+            [
+                "-servername", "localhost", "-cert", TestCertificates.path("public-client.pem"),
+                "-key", TestCertificates.path("public-client.key"),
+            ], line: "")
         #expect(!outsider.stdoutText.contains("hello"))
         await listener.close()
         serving.cancel()
@@ -111,12 +128,19 @@ import Testing
     }
 
     @Test func theServersCipherOrderWinsUnlessTurnedOff() async throws {
-        let clientOrder = ["-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-GCM-SHA384", "-servername", "localhost"]
+        let clientOrder = [
+            "-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES256-GCM-SHA384", "-servername",
+            "localhost",
+        ]
         let preferring = try Self.server { _ in }
-        #expect(try await TLSPeers.sClient(preferring.port, clientOrder).stdoutText.contains("Cipher is ECDHE-ECDSA-AES256-GCM-SHA384"))
+        #expect(
+            try await TLSPeers.sClient(preferring.port, clientOrder).stdoutText.contains(
+                "Cipher is ECDHE-ECDSA-AES256-GCM-SHA384"))
         await preferring.stop()
         let following = try Self.server { $0.preferServerCiphers = false }
-        #expect(try await TLSPeers.sClient(following.port, clientOrder).stdoutText.contains("Cipher is ECDHE-ECDSA-CHACHA20-POLY1305"))
+        #expect(
+            try await TLSPeers.sClient(following.port, clientOrder).stdoutText.contains(
+                "Cipher is ECDHE-ECDSA-CHACHA20-POLY1305"))
         await following.stop()
     }
 
@@ -125,7 +149,8 @@ import Testing
         let p384 = try await TLSPeers.sClient(server.port, ["-servername", "localhost", "-groups", "P-384"])
         #expect(p384.stdoutText.contains("Server Temp Key: ECDH, secp384r1"), "\(p384.stdoutText)")
         let p521 = try await TLSPeers.sClient(server.port, ["-servername", "localhost", "-groups", "P-521"], line: "")
-        #expect(!p521.stdoutText.contains("hello") && !p521.stdoutText.contains("Server Temp Key"), "\(p521.stdoutText)")
+        #expect(
+            !p521.stdoutText.contains("hello") && !p521.stdoutText.contains("Server Temp Key"), "\(p521.stdoutText)")
         await server.stop()
         let custom = try Self.server { $0.credentials.groups = ["P-521"] }
         let ok = try await TLSPeers.sClient(custom.port, ["-servername", "localhost", "-groups", "P-521"])
@@ -138,9 +163,11 @@ import Testing
         let client = try await TLSPeers.sClient(server.port, ["-tls1_2", "-servername", "localhost"])
         #expect(client.stdoutText.contains("Cipher is ECDHE-ECDSA-CHACHA20-POLY1305"), "\(client.stdoutText)")
         await server.stop()
-        for (change, name) in [({ (c: inout SecurityCredentials) in c.cipherList = "NO-SUCH-CIPHER" }, "cipherList"),
-                               ({ (c: inout SecurityCredentials) in c.cipherSuites = "TLS_NOPE" }, "cipherSuites"),
-                               ({ (c: inout SecurityCredentials) in c.groups = ["P-999"] }, "groups")] {
+        for (change, name) in [
+            ({ (c: inout SecurityCredentials) in c.cipherList = "NO-SUCH-CIPHER" }, "cipherList"),
+            ({ (c: inout SecurityCredentials) in c.cipherSuites = "TLS_NOPE" }, "cipherSuites"),
+            ({ (c: inout SecurityCredentials) in c.groups = ["P-999"] }, "groups"),
+        ] {
             var credentials = SecureConnectTests.trustCA
             change(&credentials)
             #expect { try SecureConnectTests.connector(443, credentials: credentials).validate() } throws: { error in

@@ -70,11 +70,14 @@ import Testing
     /// `openssl s_client` and `inetcat` judge the same cut alike: s_client says "unexpected eof
     /// while reading"; inetcat prints the truncation error and exits 1 (0 for a clean end).
     @Test func inetcatExitsOneOnTruncationLikeSClientComplains() throws {
-        for (ending, status) in [(PythonTLSServer.Ending.cutAfter(ciphertextBytes: 20_000), Int32(1)), (.closeNotify, 0)] {
+        for (ending, status) in [
+            (PythonTLSServer.Ending.cutAfter(ciphertextBytes: 20_000), Int32(1)), (.closeNotify, 0),
+        ] {
             let (server, port) = try PythonTLSServer.start(sending: Self.total, ending: ending)
             defer { server.stop() }
-            let client = try Peer([TestSupport.inetcatPath, "--secure", "--ca-file", SecureConnectTests.ca, "localhost", String(port)],
-                                  stdin: true)
+            let client = try Peer(
+                [TestSupport.inetcatPath, "--secure", "--ca-file", SecureConnectTests.ca, "localhost", String(port)],
+                stdin: true)
             client.closeInput()
             #expect(try client.finish() == status, "\(client.stderrText)")
             if status == 1 {
@@ -86,8 +89,11 @@ import Testing
         }
         let (server, port) = try PythonTLSServer.start(sending: Self.total, ending: .cutAfter(ciphertextBytes: 20_000))
         defer { server.stop() }
-        let sClient = try Peer(["openssl", "s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", SecureConnectTests.ca,
-                                "-servername", "localhost", "-quiet", "-ign_eof"], stdin: true)
+        let sClient = try Peer(
+            [
+                "openssl", "s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", SecureConnectTests.ca,
+                "-servername", "localhost", "-quiet", "-ign_eof",
+            ], stdin: true)
         _ = try sClient.finish()
         #expect(sClient.stderrText.contains("unexpected eof while reading"), "\(sClient.stderrText)")
     }

@@ -35,8 +35,11 @@ import Testing
     static func inetcatToPublicServer(_ flags: [String]) throws -> Peer {
         let (server, port) = try SecureConnectTests.sServer("public-server.pem", key: "public-server.key")
         defer { server.stop() }
-        let client = try Peer(["env", "SSL_CERT_FILE=\(TestCertificates.path("system-with-public-ca.pem"))", TestSupport.inetcatPath,
-                               "--secure", "-v"] + flags + ["localhost", String(port)], stdin: true)
+        let client = try Peer(
+            [
+                "env", "SSL_CERT_FILE=\(TestCertificates.path("system-with-public-ca.pem"))", TestSupport.inetcatPath,
+                "--secure", "-v",
+            ] + flags + ["localhost", String(port)], stdin: true)
         client.send(Array("abc\n".utf8))
         _ = try? client.waitForStdout(containing: "cba", timeout: .seconds(5))
         client.closeInput()
@@ -67,8 +70,11 @@ import Testing
         func client() throws -> Peer {
             let (server, port) = try SecureConnectTests.sServer("public-server.pem", key: "public-server.key")
             defer { server.stop() }
-            let client = try Peer(["env", "SSL_CERT_FILE=\(directory)/no-bundle.pem", "SSL_CERT_DIR=\(directory)",
-                                   TestSupport.inetcatPath, "--secure", "-v", "localhost", String(port)], stdin: true)
+            let client = try Peer(
+                [
+                    "env", "SSL_CERT_FILE=\(directory)/no-bundle.pem", "SSL_CERT_DIR=\(directory)",
+                    TestSupport.inetcatPath, "--secure", "-v", "localhost", String(port),
+                ], stdin: true)
             client.send(Array("abc\n".utf8))
             _ = try? client.waitForStdout(containing: "cba", timeout: .seconds(5))
             client.closeInput()
@@ -101,7 +107,9 @@ import Testing
         }
         // Checks that judge certificates make no sense where none is judged.
         credentials = SecurityCredentials(crlFile: TestCertificates.path("ca.crl"))
-        #expect { try SecureConnectTests.connector(443, options: [.secure, .trustedSite], credentials: credentials).validate() } throws: {
+        #expect {
+            try SecureConnectTests.connector(443, options: [.secure, .trustedSite], credentials: credentials).validate()
+        } throws: {
             ($0 as? InetError)?.code == .invalidParameter
         }
     }
@@ -126,8 +134,11 @@ import Testing
     @Test func inetcatRefusesARevokedCertificateWithCRLFile() throws {
         let (server, port) = try SecureConnectTests.sServer("revoked.pem", key: "revoked.key")
         defer { server.stop() }
-        let client = try Peer([TestSupport.inetcatPath, "--secure", "--ca-file", SecureConnectTests.ca,
-                               "--crl-file", TestCertificates.path("ca.crl"), "localhost", String(port)], stdin: true)
+        let client = try Peer(
+            [
+                TestSupport.inetcatPath, "--secure", "--ca-file", SecureConnectTests.ca,
+                "--crl-file", TestCertificates.path("ca.crl"), "localhost", String(port),
+            ], stdin: true)
         client.closeInput()
         #expect(try client.finish() == 1)
         #expect(client.stderrText.contains("revoked"), "\(client.stderrText)")

@@ -12,7 +12,8 @@ import Testing
     /// An `inetcat` mTLS echo server given `ca.pem` as its client roots, whose process sees a
     /// system trust store (`SSL_CERT_FILE`) that also holds "Public Root CA".
     static func mtlsServer() throws -> (Peer, String) {
-        let command = "SSL_CERT_FILE=\(TestCertificates.path("system-with-public-ca.pem")) exec \(inetcat) --listen --bind 127.0.0.1 "
+        let command =
+            "SSL_CERT_FILE=\(TestCertificates.path("system-with-public-ca.pem")) exec \(inetcat) --listen --bind 127.0.0.1 "
             + "--echo --keep-open -v --secure --cert-store \(TestCertificates.path("server-bundle.pem")) --require-client-cert "
             + "--ca-file \(SecureConnectTests.ca) 0"
         let server = try Peer(["sh", "-c", command])
@@ -22,9 +23,12 @@ import Testing
 
     /// `openssl s_client` with a client certificate, sending one line; its output and status.
     static func sClient(_ port: String, cert: String, key: String) throws -> Peer {
-        let client = try Peer(["openssl", "s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", SecureConnectTests.ca,
-                               "-servername", "localhost", "-cert", TestCertificates.path(cert), "-key", TestCertificates.path(key),
-                               "-verify_return_error", "-no_ign_eof"], stdin: true)
+        let client = try Peer(
+            [
+                "openssl", "s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", SecureConnectTests.ca,
+                "-servername", "localhost", "-cert", TestCertificates.path(cert), "-key", TestCertificates.path(key),
+                "-verify_return_error", "-no_ign_eof",
+            ], stdin: true)
         client.send(Array("through mtls\n".utf8))
         return client
     }
@@ -38,11 +42,14 @@ import Testing
         // it was served and waited here for more input until `finish` gave up).
         _ = try outsider.finish(timeout: .seconds(10))
         #expect(!outsider.stdoutText.contains("through mtls"), "echoed to an outsider: \(outsider.stdoutText)")
-        #expect((outsider.stderrText + outsider.stdoutText).contains("unknown ca"),
-                "stdout: \(outsider.stdoutText)\nstderr: \(outsider.stderrText)")
+        #expect(
+            (outsider.stderrText + outsider.stdoutText).contains("unknown ca"),
+            "stdout: \(outsider.stdoutText)\nstderr: \(outsider.stderrText)")
         // The certificate request names exactly the given roots.
         #expect(outsider.stdoutText.contains("Acceptable client certificate CA names"), "\(outsider.stdoutText)")
-        #expect(outsider.stdoutText.contains("Inet Test CA") && !outsider.stdoutText.contains("Public Root CA"), "\(outsider.stdoutText)")
+        #expect(
+            outsider.stdoutText.contains("Inet Test CA") && !outsider.stdoutText.contains("Public Root CA"),
+            "\(outsider.stdoutText)")
         // A client of the given CA is served, and named.
         let insider = try Self.sClient(port, cert: "client.pem", key: "client.key")
         try insider.waitForStdout(containing: "through mtls")
@@ -53,8 +60,10 @@ import Testing
     }
 
     @Test func requiringClientCertificatesWithoutRootsIsRefusedUpFront() throws {
-        let tls = TLSConfiguration(role: .server, credentials: SecurityCredentials(certificateStore: TestCertificates.path("server-bundle.pem")),
-                                   requireClientCertificate: true)
+        let tls = TLSConfiguration(
+            role: .server,
+            credentials: SecurityCredentials(certificateStore: TestCertificates.path("server-bundle.pem")),
+            requireClientCertificate: true)
         #expect { _ = try Listener(address: "127.0.0.1", port: 0, tls: tls) } throws: { error in
             guard let error = error as? InetError else { return false }
             return error.code == .credentialsInvalid && error.message.contains("trustRootsFile")
@@ -67,8 +76,10 @@ import Testing
         // The third: a CN-only "localhost" leaf from an intermediate constrained to example.test
         // (a CN without a dot escapes OpenSSL's CN-under-constraints check).
         let chain = ["-cert_chain", TestCertificates.path("constrained-ca.pem")]
-        for (cert, host, extra) in [("cn-only", "localhost", []), ("partial-wildcard", "foo.example.test", []),
-                                    ("constrained-leaf", "localhost", chain)] {
+        for (cert, host, extra) in [
+            ("cn-only", "localhost", []), ("partial-wildcard", "foo.example.test", []),
+            ("constrained-leaf", "localhost", chain),
+        ] {
             let (server, port) = try SecureConnectTests.sServer("\(cert).pem", key: "\(cert).key", extra: extra)
             defer { server.stop() }
             var connector = SecureConnectTests.connector(port, host: host)
@@ -84,8 +95,9 @@ import Testing
     /// SHA-1 leaves are refused with and without it, while a TLS 1.0-only server still connects.
     @Test func fallbackDoesNotWeakenCertificateChecks() async throws {
         for (cert, fallback) in [("rsa1024", false), ("rsa1024", true), ("sha1", false), ("sha1", true)] {
-            let (server, port) = try SecureConnectTests.sServer("\(cert).pem", key: "\(cert).key",
-                                                                extra: ["-cipher", "DEFAULT@SECLEVEL=0"])
+            let (server, port) = try SecureConnectTests.sServer(
+                "\(cert).pem", key: "\(cert).key",
+                extra: ["-cipher", "DEFAULT@SECLEVEL=0"])
             defer { server.stop() }
             let options: InetOptions = fallback ? [.secure, .secureFallback] : [.secure]
             await #expect("\(cert) fallback=\(fallback)") {
@@ -98,13 +110,17 @@ import Testing
         // Fallback offers forward-secret suites only: a TLS 1.0 server with RSA key exchange alone
         // finds no shared suite; with ECDHE it connects.
         do {
-            let (server, port) = try SecureConnectTests.sServer("rsa2048.pem", key: "rsa2048.key", extra: ["-tls1", "-cipher", "AES128-SHA@SECLEVEL=0"])
+            let (server, port) = try SecureConnectTests.sServer(
+                "rsa2048.pem", key: "rsa2048.key", extra: ["-tls1", "-cipher", "AES128-SHA@SECLEVEL=0"])
             defer { server.stop() }
-            await #expect { _ = try await SecureConnectTests.connector(port, options: [.secure, .secureFallback]).connect() } throws: { error in
+            await #expect {
+                _ = try await SecureConnectTests.connector(port, options: [.secure, .secureFallback]).connect()
+            } throws: { error in
                 (error as? InetError)?.code == .tlsHandshakeFailed || (error as? InetError)?.code == .tlsProtocolVersion
             }
         }
-        let (server, port) = try SecureConnectTests.sServer("rsa2048.pem", key: "rsa2048.key", extra: ["-tls1", "-cipher", "ECDHE-RSA-AES128-SHA@SECLEVEL=0"])
+        let (server, port) = try SecureConnectTests.sServer(
+            "rsa2048.pem", key: "rsa2048.key", extra: ["-tls1", "-cipher", "ECDHE-RSA-AES128-SHA@SECLEVEL=0"])
         defer { server.stop() }
         let connection = try await SecureConnectTests.connector(port, options: [.secure, .secureFallback]).connect()
         #expect(connection.tls?.version == "TLSv1")
@@ -117,8 +133,11 @@ import Testing
     /// refused: the client answers no_renegotiation and the connection ends, instead of a second
     /// handshake running after the first one's checks.
     @Test func clientsRefuseServerInitiatedRenegotiation() async throws {
-        let server = try Peer(["openssl", "s_server", "-accept", "127.0.0.1:0", "-naccept", "1", "-tls1_2",
-                               "-cert", TestCertificates.path("server.pem"), "-key", TestCertificates.path("server.key")], stdin: true)
+        let server = try Peer(
+            [
+                "openssl", "s_server", "-accept", "127.0.0.1:0", "-naccept", "1", "-tls1_2",
+                "-cert", TestCertificates.path("server.pem"), "-key", TestCertificates.path("server.key"),
+            ], stdin: true)
         defer { server.stop() }
         let line = try server.waitForStdout(containing: "ACCEPT")
         let port = try #require(Int(line.split(separator: ":").last ?? ""))

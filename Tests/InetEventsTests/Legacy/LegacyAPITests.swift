@@ -84,10 +84,13 @@ import Testing
         // A worker takes the handle (the owner attaches it to the worker), uses it, and gives it
         // back before it ends, as the original's documentation asks.
         let handOver = ConditionLock()
-        let workerID = Locked<UInt32?>(nil), attached = Locked(false)
+        let workerID = Locked<UInt32?>(nil)
+        let attached = Locked(false)
         let worker = try! spawnThread(name: "legacy-worker", detached: false) {
             workerID.withLock { $0 = Inet.currentThreadID }
-            handOver.lock(); handOver.broadcast(); handOver.unlock()
+            handOver.lock()
+            handOver.broadcast()
+            handOver.unlock()
             handOver.lock()
             while !attached.withLock({ $0 }) { _ = handOver.wait(until: .after(.seconds(5))) }
             handOver.unlock()
@@ -102,7 +105,9 @@ import Testing
         #expect(Inet.attachThread(owned, workerTID) == me)
         #expect(!Inet.isWritable(owned, 0) && Inet.getLastError() == InetErrorCode.notHandleOwner.legacyCode)
         attached.withLock { $0 = true }
-        handOver.lock(); handOver.broadcast(); handOver.unlock()
+        handOver.lock()
+        handOver.broadcast()
+        handOver.unlock()
         pthread_join(worker, nil)
         #expect(workerID.withLock { $0 } == workerTID, "the worker could not use the handle or give it back")
         #expect(Inet.isWritable(owned, 0))  // ours again

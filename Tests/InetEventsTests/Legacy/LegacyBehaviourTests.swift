@@ -13,18 +13,27 @@ import Testing
     /// An event-driven handle connecting to 127.0.0.1:`port`, its messages in a new queue.
     static func eventHandle(_ port: Int, _ proto: InetProtocol = INET_PROTOCOL_TCP) -> (InetHandle, MessageQueue) {
         let queue = MessageQueue()
-        let h = Inet.asyncConnect("127.0.0.1", UInt32(port), proto, 5, INET_OPTION_NONE, nil,
-                                  LegacyEventAdapter(eventMessage: WM_USER + 1, sink: .queue(queue)))
+        let h = Inet.asyncConnect(
+            "127.0.0.1", UInt32(port), proto, 5, INET_OPTION_NONE, nil,
+            LegacyEventAdapter(eventMessage: WM_USER + 1, sink: .queue(queue)))
         return (h, queue)
     }
 
     /// A socat peer that sends `bytes` exactly (from a file: no shell quoting) on each connection,
     /// then keeps the connection open for `seconds`.
     static func sender(_ bytes: [UInt8], then seconds: Int = 0) throws -> (Peer, Int, cleanup: () -> Void) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("inet-send-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "inet-send-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        ).path
         _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let (peer, port) = try Socat.listen("TCP-LISTEN:0,bind=127.0.0.1", "SYSTEM:cat \(path); sleep \(seconds)")
-        return (peer, port, { peer.stop(); try? FileManager.default.removeItem(atPath: path) })
+        return (
+            peer, port,
+            {
+                peer.stop()
+                try? FileManager.default.removeItem(atPath: path)
+            }
+        )
     }
 
     @Test func attachThreadFailureIsInetErrorAndTheNewThreadTakesTheHandle() throws {
@@ -55,8 +64,9 @@ import Testing
         defer { socat.stop() }
         let blocking = Inet.connect("127.0.0.1", UInt32(port), INET_PROTOCOL_TCP, 5, INET_OPTION_NONE, nil)
         let queue = MessageQueue()
-        let events = Inet.asyncConnect("127.0.0.1", UInt32(port), INET_PROTOCOL_TCP, 5, INET_OPTION_NONE, nil,
-                                       LegacyEventAdapter(eventMessage: WM_USER + 1, sink: .queue(queue)))
+        let events = Inet.asyncConnect(
+            "127.0.0.1", UInt32(port), INET_PROTOCOL_TCP, 5, INET_OPTION_NONE, nil,
+            LegacyEventAdapter(eventMessage: WM_USER + 1, sink: .queue(queue)))
         #expect(queue.next(timeout: .seconds(5))?.event == .connect)
         for h in [blocking, events] {
             #expect(Inet.read(h, UnsafeMutableRawBufferPointer(start: nil, count: 0)) == INET_ERROR)
@@ -68,7 +78,9 @@ import Testing
     @Test func badMessageNumbersSetTheLastError() {
         for message: UInt32 in [0, WM_USER, 0x1_0000, .max] {
             let adapter = LegacyEventAdapter(eventMessage: message, sink: .queue(MessageQueue()))
-            #expect(Inet.asyncConnect("127.0.0.1", 9, INET_PROTOCOL_TCP, 5, INET_OPTION_NONE, nil, adapter) == INVALID_SOCKET)
+            #expect(
+                Inet.asyncConnect("127.0.0.1", 9, INET_PROTOCOL_TCP, 5, INET_OPTION_NONE, nil, adapter)
+                    == INVALID_SOCKET)
             #expect(Inet.getLastError() == Self.invalidParameter, "0x\(String(message, radix: 16))")
             #expect(Inet.asyncListen("127.0.0.1", 0, adapter) == INVALID_SOCKET)
             #expect(Inet.getLastError() == Self.invalidParameter)
@@ -77,13 +89,18 @@ import Testing
 
     @Test func headerNamesHaveTheirValues() {
         #expect(INET_ERROR == -1 && INVALID_SOCKET == .invalid && WM_USER == 0x0400)
-        #expect([INET_EVENT_CONNECT, INET_EVENT_DISCONNECT, INET_EVENT_READ, INET_EVENT_WRITE,
-                 INET_EVENT_TIMEOUT, INET_EVENT_CANCEL, INET_EVENT_ACCEPT] == [1, 2, 4, 8, 16, 32, 64])
+        #expect(
+            [
+                INET_EVENT_CONNECT, INET_EVENT_DISCONNECT, INET_EVENT_READ, INET_EVENT_WRITE,
+                INET_EVENT_TIMEOUT, INET_EVENT_CANCEL, INET_EVENT_ACCEPT,
+            ] == [1, 2, 4, 8, 16, 32, 64])
         #expect(INET_PROTOCOL_TCP.rawValue == 6 && INET_PROTOCOL_UDP.rawValue == 17)
         #expect(INET_OPTION_NONE == 0 && INET_OPTION_KEEPALIVE == 4 && INET_OPTION_SECURE == 0x1000)
         let lParam: UInt32 = (10061 << 16) | INET_EVENT_CONNECT
         #expect(LOWORD(lParam) == INET_EVENT_CONNECT && HIWORD(lParam) == 10061)
-        #expect(InetOptions(rawValue: INET_OPTION_REUSEADDRESS | INET_OPTION_EXCLUSIVE).description == "[reuseAddress, exclusive]")
+        #expect(
+            InetOptions(rawValue: INET_OPTION_REUSEADDRESS | INET_OPTION_EXCLUSIVE).description
+                == "[reuseAddress, exclusive]")
     }
 
     @Test func readLineFramingNULsAndTheBufferReadAfterIt() throws {
@@ -122,7 +139,9 @@ import Testing
     }
 
     @Test func writeLineEndsEveryLineWithOneCRLF() {
-        for (text, sent) in [("a", "a\r\n"), ("a\n", "a\r\n"), ("a\r", "a\r\n"), ("a\r\n", "a\r\n"), ("a\0b", "a\r\n"), ("", "\r\n")] {
+        for (text, sent) in [
+            ("a", "a\r\n"), ("a\n", "a\r\n"), ("a\r", "a\r\n"), ("a\r\n", "a\r\n"), ("a\0b", "a\r\n"), ("", "\r\n"),
+        ] {
             #expect(String(decoding: Inet.lineBytes(text), as: UTF8.self) == sent, "\(text.debugDescription)")
         }
     }
@@ -179,20 +198,25 @@ import Testing
         defer { socat.stop() }
         let (h, queue) = Self.eventHandle(port)
         let got = Locked<(bytes: [UInt8], params: Set<UInt>, errors: [UInt32])>(([], [], []))
-        #expect(Inet.registerEvent(h, INET_EVENT_READ, { handle, event, error, param in
-            var buffer = [UInt8](repeating: 0, count: 64)
-            let n = buffer.withUnsafeMutableBytes { Inet.read(handle, $0) }  // on the loop thread: allowed
-            got.withLock { state in
-                if n > 0 { state.bytes += buffer[0..<Int(n)] } else { state.errors.append(Inet.getLastError()) }
-                state.params.insert(param)
-            }
-        }, 0xC0FFEE) == 0)
+        #expect(
+            Inet.registerEvent(
+                h, INET_EVENT_READ,
+                { handle, event, error, param in
+                    var buffer = [UInt8](repeating: 0, count: 64)
+                    let n = buffer.withUnsafeMutableBytes { Inet.read(handle, $0) }  // on the loop thread: allowed
+                    got.withLock { state in
+                        if n > 0 { state.bytes += buffer[0..<Int(n)] } else { state.errors.append(Inet.getLastError()) }
+                        state.params.insert(param)
+                    }
+                }, 0xC0FFEE) == 0)
         #expect(Inet.registerEvent(h, 999, nil, 0) == INET_ERROR)
         #expect(Inet.getLastError() == Self.invalidParameter)
         #expect(queue.next(timeout: .seconds(5))?.event == .connect)
         #expect(Array("ping".utf8).withUnsafeBytes { Inet.write(h, $0) } == 4)
         let deadline = Deadline.after(.seconds(10))
-        while got.withLock({ $0.bytes.count }) < 4, deadline.remaining > .zero { _ = queue.next(timeout: .milliseconds(50)) }
+        while got.withLock({ $0.bytes.count }) < 4, deadline.remaining > .zero {
+            _ = queue.next(timeout: .milliseconds(50))
+        }
         #expect(String(decoding: got.withLock { $0.bytes }, as: UTF8.self) == "ping")
         #expect(got.withLock { $0.params } == [0xC0FFEE])
         #expect(got.withLock { $0.errors }.allSatisfy { $0 == InetErrorCode.wouldBlock.legacyCode })
@@ -229,7 +253,8 @@ import Testing
         // Everything has arrived once the peer's bytes are all buffered or readable.
         let deadline = Deadline.after(.seconds(5))
         while Inet.peek(h, nil) + Int32(HandleTable.lookupForTesting(h).state.withLock { $0.lineBuffer.count }) < 6,
-              deadline.remaining > .zero { sched_yield() }
+            deadline.remaining > .zero
+        { sched_yield() }
         #expect(Inet.flush(h) == 6)
         #expect(Inet.peek(h, nil) == 0)
         #expect(!Inet.isReadable(h, 0))
@@ -241,7 +266,8 @@ import Testing
         let adapter = LegacyEventAdapter(eventMessage: WM_USER + 2, sink: .queue(queue))
         let server = Inet.asyncListen("127.0.0.1", 0, adapter)
         #expect(server != INVALID_SOCKET)
-        var address = "", port: UInt32 = 0
+        var address = ""
+        var port: UInt32 = 0
         #expect(Inet.getLocalAddress(server, &address, &port) == 0)
         #expect(Inet.getStatus(server) == INET_STATUS_LISTEN)
         #expect(Inet.asyncAccept(server) == INVALID_SOCKET)  // nobody waits yet
@@ -330,7 +356,12 @@ import Testing
         #expect(queue.next(timeout: .milliseconds(300)) == nil)  // still disabled: no READ
         #expect(Inet.enableEvents(h) == 0)
         var sawRead = false
-        while let message = queue.next(timeout: .seconds(5)) { if message.event == .read { sawRead = true; break } }
+        while let message = queue.next(timeout: .seconds(5)) {
+            if message.event == .read {
+                sawRead = true
+                break
+            }
+        }
         #expect(sawRead)  // the waiting "third" fires READ once enabled
         #expect(Inet.readLine(h, &line) && line == "third")
         #expect(Inet.disconnect(h) == 0)
@@ -343,9 +374,14 @@ import Testing
 @Suite(.serialized) struct LegacyCancelStagesTests {
     /// Runs `call` on a new thread, waits (bounded) until the handle reports it blocking,
     /// cancels, and returns the call's result and last error.
-    static func cancelWhileBlocked(_ handle: InetHandle, _ call: @escaping @Sendable () -> Bool) throws -> (Bool, UInt32) {
+    static func cancelWhileBlocked(
+        _ handle: InetHandle, _ call: @escaping @Sendable () -> Bool
+    ) throws -> (Bool, UInt32) {
         let result = Locked<(Bool, UInt32)?>(nil)
-        let thread = Thread { let ok = call(); result.withLock { $0 = (ok, Inet.getLastError()) } }
+        let thread = Thread {
+            let ok = call()
+            result.withLock { $0 = (ok, Inet.getLastError()) }
+        }
         thread.start()
         let deadline = Deadline.after(.seconds(10))
         while !Inet.isBlocking(handle), deadline.remaining > .zero { sched_yield() }
@@ -358,7 +394,8 @@ import Testing
         // A peer that never sends nor reads: a listener that never accepts (the kernel holds the connection).
         let silent = try Listener(address: "127.0.0.1", port: 0)
         defer { try? silent.blocking.close() }
-        let h = Inet.connect("127.0.0.1", UInt32(silent.localAddress.port), INET_PROTOCOL_TCP, 30, INET_OPTION_FREETHREAD, nil)
+        let h = Inet.connect(
+            "127.0.0.1", UInt32(silent.localAddress.port), INET_PROTOCOL_TCP, 30, INET_OPTION_FREETHREAD, nil)
         let server = Inet.listenEx("127.0.0.1", 0, 0, INET_OPTION_FREETHREAD)
         for round in 0..<20 {
             let (read, readError) = try Self.cancelWhileBlocked(h) {
@@ -366,7 +403,9 @@ import Testing
                 return Inet.readLine(h, &line)
             }
             #expect(!read && readError == InetErrorCode.cancelled.legacyCode, "round \(round)")
-            let (accepted, acceptError) = try Self.cancelWhileBlocked(server) { Inet.accept(server, 30) != INVALID_SOCKET }
+            let (accepted, acceptError) = try Self.cancelWhileBlocked(server) {
+                Inet.accept(server, 30) != INVALID_SOCKET
+            }
             #expect(!accepted && acceptError == InetErrorCode.cancelled.legacyCode, "round \(round)")
             #expect(!Inet.isBlocking(h) && !Inet.isBlocking(server))
             #expect(Inet.getStatus(h) == INET_STATUS_IDLE && Inet.getStatus(server) == INET_STATUS_LISTEN)
@@ -381,7 +420,8 @@ import Testing
         // write queue fill, the next line waits.
         let silent = try Listener(address: "127.0.0.1", port: 0)
         defer { try? silent.blocking.close() }
-        let h = Inet.connect("127.0.0.1", UInt32(silent.localAddress.port), INET_PROTOCOL_TCP, 30, INET_OPTION_FREETHREAD, nil)
+        let h = Inet.connect(
+            "127.0.0.1", UInt32(silent.localAddress.port), INET_PROTOCOL_TCP, 30, INET_OPTION_FREETHREAD, nil)
         let big = String(repeating: "x", count: 32 << 20)
         // The first line is accepted (queued behind the full socket); the second waits for room.
         #expect(Inet.writeLine(h, big))

@@ -11,17 +11,22 @@ import Testing
     /// The blocking worker-thread client: `GET / HTTP/1.0` with WriteLine, the response read with
     /// ReadLine, from `python3 -m http.server`.
     @Test func blockingHTTPClientReadsLinesFromPythonsServer() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("inet-http-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "inet-http-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let body = ["<html>", "line two", "last line without a newline"]
-        try body.joined(separator: "\n").write(to: directory.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
-        let server = try Peer(["python3", "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory", directory.path, "0"])
+        try body.joined(separator: "\n").write(
+            to: directory.appendingPathComponent("index.html"), atomically: true, encoding: .utf8)
+        let server = try Peer([
+            "python3", "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory", directory.path, "0",
+        ])
         defer { server.stop() }
         let banner = try server.waitForStdout(containing: "port ")
-        let port = try #require(banner.split(separator: " ").firstIndex(of: "port").flatMap { i in
-            UInt32(banner.split(separator: " ")[banner.split(separator: " ").index(after: i)])
-        })
+        let port = try #require(
+            banner.split(separator: " ").firstIndex(of: "port").flatMap { i in
+                UInt32(banner.split(separator: " ")[banner.split(separator: " ").index(after: i)])
+            })
 
         // --- the ported program ---
         let hSocket = Inet.connect("127.0.0.1", port, INET_PROTOCOL_TCP, 10, INET_OPTION_NONE, nil)
@@ -75,7 +80,9 @@ import Testing
                 let worker = Thread {
                     // The documented hand-off: the new thread takes the handle first thing.
                     let previous = Inet.attachThread(hClient, 0)
-                    if previous == UInt32(bitPattern: INET_ERROR) { workerErrors.withLock { $0.append("attach: \(Inet.getLastError())") } }
+                    if previous == UInt32(bitPattern: INET_ERROR) {
+                        workerErrors.withLock { $0.append("attach: \(Inet.getLastError())") }
+                    }
                     var line = ""
                     while Inet.readLine(hClient, &line), line != "QUIT" {
                         if !Inet.writeLine(hClient, line) { break }
@@ -114,10 +121,12 @@ import Testing
         defer { socat.stop() }
         let WM_SOCKET = WM_USER + 1
         let queue = MessageQueue()
-        let hSocket = Inet.asyncConnect("127.0.0.1", UInt32(port), INET_PROTOCOL_TCP, 10, INET_OPTION_NODELAY, nil,
-                                        LegacyEventAdapter(eventMessage: WM_SOCKET, sink: .queue(queue)))
+        let hSocket = Inet.asyncConnect(
+            "127.0.0.1", UInt32(port), INET_PROTOCOL_TCP, 10, INET_OPTION_NODELAY, nil,
+            LegacyEventAdapter(eventMessage: WM_SOCKET, sink: .queue(queue)))
         #expect(hSocket != INVALID_SOCKET)
-        let message = Array(repeating: Array("0123456789abcdef".utf8), count: 512 * 1024).flatMap { $0 }  // 8 MiB: more than the socket buffers hold
+        // 8 MiB: more than the socket buffers hold
+        let message = Array(repeating: Array("0123456789abcdef".utf8), count: 512 * 1024).flatMap { $0 }
         var sent = 0
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 8192)
@@ -125,14 +134,20 @@ import Testing
         var events: [UInt32] = []
         pump: while received.count < message.count, let msg = queue.next(timeout: .seconds(20)) {
             guard msg.eventMessage == WM_SOCKET else { continue }
-            let nEvent = LOWORD(msg.lParam), nError = HIWORD(msg.lParam)
+            let nEvent = LOWORD(msg.lParam)
+            let nError = HIWORD(msg.lParam)
             events.append(nEvent)
             switch nEvent {
             case INET_EVENT_CONNECT:
-                if nError != 0 { Issue.record("connect failed: \(nError)"); break pump }
+                if nError != 0 {
+                    Issue.record("connect failed: \(nError)")
+                    break pump
+                }
             case INET_EVENT_WRITE:
                 while sent < message.count {
-                    let n = message[sent...].withUnsafeBytes { Inet.write(hSocket, UnsafeRawBufferPointer(rebasing: $0.prefix(65536))) }
+                    let n = message[sent...].withUnsafeBytes {
+                        Inet.write(hSocket, UnsafeRawBufferPointer(rebasing: $0.prefix(65536)))
+                    }
                     if n == INET_ERROR {
                         if Inet.getLastError() != 10035 { Issue.record("write: \(Inet.getLastError())") }
                         break  // resumed on the next WRITE

@@ -74,13 +74,16 @@ import Testing
     }
 
     static func port(_ server: InetHandle) -> UInt32 {
-        var address = "", port: UInt32 = 0
+        var address = ""
+        var port: UInt32 = 0
         _ = Inet.getLocalAddress(server, &address, &port)
         return port
     }
 
     static func legacyServer(_ handle: InetHandle) -> LegacyServer {
-        guard case .runs(let server)? = HandleTable.lookupForTesting(handle).server else { fatalError("not a server handle") }
+        guard case .runs(let server)? = HandleTable.lookupForTesting(handle).server else {
+            fatalError("not a server handle")
+        }
         return server
     }
 
@@ -156,20 +159,22 @@ import Testing
     @Test func aCallbackMayStopItsOwnServer() throws {
         let log = Log()
         let serverHandle = Locked(INVALID_SOCKET)
-        let server = Inet.serverStart("127.0.0.1", 0, 0, 0, 0, 0, INET_OPTION_NONE, { h, event, _, _ in
-            log.add(h, event)
-            guard event == INET_EVENT_CONNECT else { return }
-            var line = ""
-            while Inet.readLine(h, &line) {
-                if line == "STOP" {
-                    let stopped = Inet.serverStop(serverHandle.withLock { $0 })
-                    log.mark(stopped ? "stopped" : "stop failed")
-                    return
+        let server = Inet.serverStart(
+            "127.0.0.1", 0, 0, 0, 0, 0, INET_OPTION_NONE,
+            { h, event, _, _ in
+                log.add(h, event)
+                guard event == INET_EVENT_CONNECT else { return }
+                var line = ""
+                while Inet.readLine(h, &line) {
+                    if line == "STOP" {
+                        let stopped = Inet.serverStop(serverHandle.withLock { $0 })
+                        log.mark(stopped ? "stopped" : "stop failed")
+                        return
+                    }
+                    _ = Inet.writeLine(h, line)
                 }
-                _ = Inet.writeLine(h, line)
-            }
-            log.mark("returned")
-        }, 0, nil)
+                log.mark("returned")
+            }, 0, nil)
         serverHandle.withLock { $0 = server }
         let port = Self.port(server)
         let bystander = try Self.client(port)
@@ -264,7 +269,8 @@ import Testing
         for (earlier, later) in zip(times, times.dropFirst()) {
             // CONNECT runs on each client's new thread, a little after its accept: a margin for
             // that; unthrottled, the three arrive within a few milliseconds.
-            #expect(later - earlier >= 200_000_000, "accepts \((later - earlier) / 1_000_000) ms apart; the rate asks 300")
+            #expect(
+                later - earlier >= 200_000_000, "accepts \((later - earlier) / 1_000_000) ms apart; the rate asks 300")
         }
         #expect(Inet.serverStop(server))
         for peer in peers { #expect(try Self.end(peer) == 0) }
@@ -272,13 +278,15 @@ import Testing
 
     @Test func aLockHoldsTheOtherThreadsUntilTheLastUnlock() throws {
         let log = Log()
-        let server = Inet.serverStart("127.0.0.1", 0, 0, 0, 0, 0, INET_OPTION_NONE, { h, event, _, _ in
-            log.add(h, event)
-            if event == INET_EVENT_READ {
-                var line = ""
-                while Inet.readLine(h, &line) { _ = Inet.writeLine(h, line) }
-            }
-        }, 0, nil)
+        let server = Inet.serverStart(
+            "127.0.0.1", 0, 0, 0, 0, 0, INET_OPTION_NONE,
+            { h, event, _, _ in
+                log.add(h, event)
+                if event == INET_EVENT_READ {
+                    var line = ""
+                    while Inet.readLine(h, &line) { _ = Inet.writeLine(h, line) }
+                }
+            }, 0, nil)
         let legacy = Self.legacyServer(server)
         let port = Self.port(server)
         let peer = try Self.client(port)
@@ -313,25 +321,32 @@ import Testing
     @Test func clientPrioritiesThreadIdAndClientList() throws {
         let log = Log()
         let seen = Locked<[String]>([])
-        #expect(Inet.serverStart("127.0.0.1", 0, 0, 0, 0, 99, INET_OPTION_NONE, { _, _, _, _ in }, 0, nil) == INVALID_SOCKET)
+        #expect(
+            Inet.serverStart("127.0.0.1", 0, 0, 0, 0, 99, INET_OPTION_NONE, { _, _, _, _ in }, 0, nil) == INVALID_SOCKET
+        )
         #expect(Inet.getLastError() == InetErrorCode.invalidParameter.legacyCode)
-        let server = Inet.serverStart("127.0.0.1", 0, 0, 0, 0, INET_PRIORITY_LOW, INET_OPTION_NONE, { h, event, _, _ in
-            log.add(h, event)
-            guard event == INET_EVENT_CONNECT else { return }
-            var steps: [String] = []
-            steps.append("get \(Inet.getClientPriority(h))")
-            steps.append("set \(Inet.setClientPriority(h, INET_PRIORITY_HIGH))")
-            steps.append("get \(Inet.getClientPriority(h))")
-            steps.append("bad \(Inet.setClientPriority(h, 99)) \(Inet.getLastError() == InetErrorCode.invalidParameter.legacyCode)")
-            seen.withLock { $0 += steps }
-            log.mark("checked")
-        }, 0, nil)
+        let server = Inet.serverStart(
+            "127.0.0.1", 0, 0, 0, 0, INET_PRIORITY_LOW, INET_OPTION_NONE,
+            { h, event, _, _ in
+                log.add(h, event)
+                guard event == INET_EVENT_CONNECT else { return }
+                var steps: [String] = []
+                steps.append("get \(Inet.getClientPriority(h))")
+                steps.append("set \(Inet.setClientPriority(h, INET_PRIORITY_HIGH))")
+                steps.append("get \(Inet.getClientPriority(h))")
+                steps.append(
+                    "bad \(Inet.setClientPriority(h, 99)) \(Inet.getLastError() == InetErrorCode.invalidParameter.legacyCode)"
+                )
+                seen.withLock { $0 += steps }
+                log.mark("checked")
+            }, 0, nil)
         let serverThread = Inet.getServerThreadId(server)
         #expect(serverThread != 0 && serverThread != Inet.currentThreadID)
         let port = Self.port(server)
         let peers = try (0..<2).map { _ in try Self.client(port) }
         #expect(log.wait(flag: "checked", count: 2))
-        let low = INET_PRIORITY_LOW, high = INET_PRIORITY_HIGH
+        let low = INET_PRIORITY_LOW
+        let high = INET_PRIORITY_HIGH
         #expect(seen.withLock { $0 }.prefix(4) == ["get \(low)", "set \(low)", "get \(high)", "bad -1 true"])
         let connects = log.events(INET_EVENT_CONNECT)
         #expect(!connects.contains { $0.thread == serverThread })  // callbacks run on the client threads
@@ -356,12 +371,14 @@ import Testing
             let log = Log()
             let stopped = Locked(false)
             let late = Locked(0)
-            let server = Inet.serverStart("127.0.0.1", 0, 0, 0, 0, 0, INET_OPTION_NONE, { h, event, _, _ in
-                if stopped.withLock({ $0 }) { late.withLock { $0 += 1 } }
-                log.add(h, event)
-                var line = ""
-                while event == INET_EVENT_READ, Inet.readLine(h, &line) { _ = Inet.writeLine(h, line) }
-            }, 0, nil)
+            let server = Inet.serverStart(
+                "127.0.0.1", 0, 0, 0, 0, 0, INET_OPTION_NONE,
+                { h, event, _, _ in
+                    if stopped.withLock({ $0 }) { late.withLock { $0 += 1 } }
+                    log.add(h, event)
+                    var line = ""
+                    while event == INET_EVENT_READ, Inet.readLine(h, &line) { _ = Inet.writeLine(h, line) }
+                }, 0, nil)
             #expect(server != INVALID_SOCKET)
             let port = Self.port(server)
             let peers = try (0..<4).map { i -> Peer in

@@ -21,7 +21,8 @@ import Testing
     }
 
     static func port(_ server: InetHandle) -> UInt32 {
-        var address = "", port: UInt32 = 0
+        var address = ""
+        var port: UInt32 = 0
         _ = Inet.getLocalAddress(server, &address, &port)
         return port
     }
@@ -29,18 +30,23 @@ import Testing
     @Test func aLineEchoServerServesEachClientOnItsOwnThread() throws {
         let log = Log()
         // The C program's callback: echo each line; QUIT disconnects the client from the server side.
-        let server = Inet.serverStart("127.0.0.1", 0, 0, 0, 10, 0, INET_OPTION_NONE, { hClient, nEventId, dwError, dwParam in
-            log.add(hClient, nEventId, dwParam)
-            switch nEventId {
-            case INET_EVENT_READ:
-                var line = ""
-                while Inet.readLine(hClient, &line) {  // blocking is fine: this is the client's thread
-                    if line == "QUIT" { _ = Inet.disconnect(hClient); return }
-                    _ = Inet.writeLine(hClient, line.uppercased())
+        let server = Inet.serverStart(
+            "127.0.0.1", 0, 0, 0, 10, 0, INET_OPTION_NONE,
+            { hClient, nEventId, dwError, dwParam in
+                log.add(hClient, nEventId, dwParam)
+                switch nEventId {
+                case INET_EVENT_READ:
+                    var line = ""
+                    while Inet.readLine(hClient, &line) {  // blocking is fine: this is the client's thread
+                        if line == "QUIT" {
+                            _ = Inet.disconnect(hClient)
+                            return
+                        }
+                        _ = Inet.writeLine(hClient, line.uppercased())
+                    }
+                default: break
                 }
-            default: break
-            }
-        }, 0xAB, nil)
+            }, 0xAB, nil)
         #expect(server != INVALID_SOCKET)
         #expect(Inet.getStatus(server) == INET_STATUS_LISTEN)
         let port = Self.port(server)
@@ -70,16 +76,20 @@ import Testing
 
     @Test func clientCloseTimeoutAndStoppingTheServer() throws {
         let log = Log()
-        let server = Inet.serverStart("127.0.0.1", 0, 0, 1, 1, 0, INET_OPTION_NONE, { h, event, _, param in
-            log.add(h, event, param)
-        }, 7, nil)
+        let server = Inet.serverStart(
+            "127.0.0.1", 0, 0, 1, 1, 0, INET_OPTION_NONE,
+            { h, event, _, param in
+                log.add(h, event, param)
+            }, 7, nil)
         #expect(server != INVALID_SOCKET)
         let port = Self.port(server)
         // A client that says nothing for a while: CONNECT, then TIMEOUT after 1 s, and it stays.
         let quiet = try Peer(["socat", "-t", "1", "-", "TCP:127.0.0.1:\(port)"], stdin: true)
         defer { quiet.stop() }
         let deadline = Deadline.after(.seconds(10))
-        while !(log.events.withLock { $0.values.first?.contains(INET_EVENT_TIMEOUT) ?? false }), deadline.remaining > .zero {
+        while !(log.events.withLock { $0.values.first?.contains(INET_EVENT_TIMEOUT) ?? false }),
+            deadline.remaining > .zero
+        {
             sched_yield()
         }
         #expect(log.events.withLock { $0.values.first ?? [] }.prefix(2) == [INET_EVENT_CONNECT, INET_EVENT_TIMEOUT])
@@ -95,36 +105,45 @@ import Testing
 
     @Test func aClientThatClosesGetsDisconnect() throws {
         let log = Log()
-        let server = Inet.serverStart("127.0.0.1", 0, 0, 0, 0, 0, INET_OPTION_NONE, { h, event, _, param in
-            log.add(h, event, param)
-        }, 1, nil)
+        let server = Inet.serverStart(
+            "127.0.0.1", 0, 0, 0, 0, 0, INET_OPTION_NONE,
+            { h, event, _, param in
+                log.add(h, event, param)
+            }, 1, nil)
         let port = Self.port(server)
         let client = try Peer(["socat", "-", "TCP:127.0.0.1:\(port)"], stdin: true)
         client.send(Array("bye".utf8))
         client.closeInput()
         #expect(try client.finish() == 0)
         let deadline = Deadline.after(.seconds(10))
-        while !(log.events.withLock { $0.values.first?.contains(INET_EVENT_DISCONNECT) ?? false }), deadline.remaining > .zero {
+        while !(log.events.withLock { $0.values.first?.contains(INET_EVENT_DISCONNECT) ?? false }),
+            deadline.remaining > .zero
+        {
             sched_yield()
         }
-        #expect(log.events.withLock { $0.values.first ?? [] } == [INET_EVENT_CONNECT, INET_EVENT_READ, INET_EVENT_DISCONNECT])
+        #expect(
+            log.events.withLock { $0.values.first ?? [] } == [
+                INET_EVENT_CONNECT, INET_EVENT_READ, INET_EVENT_DISCONNECT,
+            ])
         #expect(Inet.disconnect(server) == 0)
     }
     /// A READ callback's bytes wait in the handle: `isReadable` says so and `peek` shows them
     /// (found by a ported server that looped `while Inet.isReadable(h, 0)`).
     @Test func readDataIsReadableAndPeekableInTheCallback() throws {
         let seen = Locked<[String]>([])
-        let server = Inet.serverStart("127.0.0.1", 0, 0, 0, 0, 0, INET_OPTION_NONE, { h, event, _, _ in
-            guard event == INET_EVENT_READ else { return }
-            var bytes = [UInt8](repeating: 0, count: 64)
-            let readable = Inet.isReadable(h, 0)
-            let peeked = bytes.withUnsafeMutableBytes { Int(Inet.peek(h, $0)) }
-            let peekText = String(decoding: bytes.prefix(max(peeked, 0)), as: UTF8.self)
-            var line = ""
-            let got = Inet.readLine(h, &line)
-            seen.withLock { $0.append("\(readable) \(peekText) \(got) \(line) \(Inet.isReadable(h, 0))") }
-            _ = Inet.writeLine(h, "ok")
-        }, 0, nil)
+        let server = Inet.serverStart(
+            "127.0.0.1", 0, 0, 0, 0, 0, INET_OPTION_NONE,
+            { h, event, _, _ in
+                guard event == INET_EVENT_READ else { return }
+                var bytes = [UInt8](repeating: 0, count: 64)
+                let readable = Inet.isReadable(h, 0)
+                let peeked = bytes.withUnsafeMutableBytes { Int(Inet.peek(h, $0)) }
+                let peekText = String(decoding: bytes.prefix(max(peeked, 0)), as: UTF8.self)
+                var line = ""
+                let got = Inet.readLine(h, &line)
+                seen.withLock { $0.append("\(readable) \(peekText) \(got) \(line) \(Inet.isReadable(h, 0))") }
+                _ = Inet.writeLine(h, "ok")
+            }, 0, nil)
         let port = Self.port(server)
         let client = try Peer(["socat", "-t", "5", "-", "TCP:127.0.0.1:\(port)"], stdin: true)
         client.send(Array("ping\n".utf8))

@@ -8,10 +8,13 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for round in 0..<200 {
-            let files = try SelfSignedCertificate.make(commonName: "localhost", subjectAltNames: ["DNS:localhost", "IP:127.0.0.1"], directory: dir)
+            let files = try SelfSignedCertificate.make(
+                commonName: "localhost", subjectAltNames: ["DNS:localhost", "IP:127.0.0.1"], directory: dir)
             do {
-                let server = TLSConfiguration(role: .server, credentials: SecurityCredentials(certificateStore: files.store))
-                let client = TLSConfiguration(role: .client, credentials: SecurityCredentials(trustRootsFile: files.certificate))
+                let server = TLSConfiguration(
+                    role: .server, credentials: SecurityCredentials(certificateStore: files.store))
+                let client = TLSConfiguration(
+                    role: .client, credentials: SecurityCredentials(trustRootsFile: files.certificate))
                 let client1 = try TLSEngine(context: try TLSContext(client), serverName: "localhost")
                 let server1 = try TLSEngine(context: try TLSContext(server))
                 for _ in 0..<10 {

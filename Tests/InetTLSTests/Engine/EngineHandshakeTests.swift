@@ -62,19 +62,25 @@ import Testing
         let error = bad.handshake().client
         #expect(error?.kind == .certificatePinMismatch, "\(String(describing: error))")
         #expect(error?.message.contains(serverPin) == true)
-        #expect(throws: TLSError.self) { _ = try TLSContext(.testClient(credentials: SecurityCredentials(pinnedKeys: ["not base64!"]))) }
+        #expect(throws: TLSError.self) {
+            _ = try TLSContext(.testClient(credentials: SecurityCredentials(pinnedKeys: ["not base64!"])))
+        }
     }
 
     @Test func versionsOutsideTheRangeFail() throws {
         let pair = try EnginePair(
-            client: .testClient(credentials: SecurityCredentials(minimumVersion: .v1_3)), server: .testServer(max: .v1_2))
+            client: .testClient(credentials: SecurityCredentials(minimumVersion: .v1_3)),
+            server: .testServer(max: .v1_2))
         let (c, s) = pair.handshake()
-        #expect(c?.kind == .protocolVersion || s?.kind == .protocolVersion, "\(String(describing: c)) / \(String(describing: s))")
+        #expect(
+            c?.kind == .protocolVersion || s?.kind == .protocolVersion,
+            "\(String(describing: c)) / \(String(describing: s))")
         // TLS 1.0 needs fallback, even when asked for explicitly.
         #expect { _ = try TLSContext(.testClient(credentials: SecurityCredentials(minimumVersion: .v1_0))) } throws: {
             ($0 as? TLSError)?.kind == .protocolVersion
         }
-        let twelve = try EnginePair(client: .testClient(credentials: SecurityCredentials(maximumVersion: .v1_2)), server: .testServer())
+        let twelve = try EnginePair(
+            client: .testClient(credentials: SecurityCredentials(maximumVersion: .v1_2)), server: .testServer())
         #expect(twelve.handshake().client == nil)
         #expect(twelve.client.negotiatedVersion == "TLSv1.2")
         #expect(twelve.client.cipherName.hasPrefix("ECDHE-"))
@@ -83,9 +89,11 @@ import Testing
     @Test(arguments: ["client-bundle.pem", "client.p12", "client-dir", "two-identities.p12"])
     func clientCertificateFromEachStoreForm(store: String) throws {
         let credentials = SecurityCredentials(
-            certificateStore: TestCertificates.path(store), certificateName: store == "two-identities.p12" ? "client-two" : nil,
+            certificateStore: TestCertificates.path(store),
+            certificateName: store == "two-identities.p12" ? "client-two" : nil,
             password: TestCertificates.password)
-        let pair = try EnginePair(client: .testClient(credentials: credentials), server: .testServer(requireClientCertificate: true))
+        let pair = try EnginePair(
+            client: .testClient(credentials: credentials), server: .testServer(requireClientCertificate: true))
         let (c, s) = pair.handshake()
         #expect(c == nil && s == nil, "\(store): \(String(describing: c)) / \(String(describing: s))")
         #expect(pair.server.peerVerified)
@@ -101,7 +109,9 @@ import Testing
         if clientError == nil {
             pair.client.feed(pair.server.takeOutput())
             var buffer = [UInt8](repeating: 0, count: 64)
-            do { _ = try buffer.withUnsafeMutableBytes { raw throws(TLSError) in try pair.client.read(into: raw) } } catch {
+            do {
+                _ = try buffer.withUnsafeMutableBytes { raw throws(TLSError) in try pair.client.read(into: raw) }
+            } catch {
                 clientError = error as? TLSError
             }
         }
@@ -119,7 +129,8 @@ import Testing
         pair.client.close()
         pair.server.feed(pair.client.takeOutput())
         var buffer = [UInt8](repeating: 0, count: 16)
-        #expect(try buffer.withUnsafeMutableBytes { raw throws(TLSError) in try pair.server.read(into: raw) } == .closed)
+        #expect(
+            try buffer.withUnsafeMutableBytes { raw throws(TLSError) in try pair.server.read(into: raw) } == .closed)
     }
 
     @Test func garbageCiphertextFailsTheHandshake() throws {
@@ -131,7 +142,7 @@ import Testing
     static func pin(of certificate: String) throws -> String {
         let items = try CredentialLoader.readPEMFile(TestCertificates.path(certificate), password: nil)
         let x509 = try #require(items.first?.certificate)
-        defer { items.forEach { if let c = $0.certificate { X509_free(c) } } }
+        defer { for item in items { if let c = item.certificate { X509_free(c) } } }
         return Base64.encode(TLSEngine.spkiSHA256(X509_get0_pubkey(x509)))
     }
 }

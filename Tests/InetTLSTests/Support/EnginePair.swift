@@ -6,8 +6,10 @@ struct EnginePair {
     let client: TLSEngine
     let server: TLSEngine
 
-    init(client clientConfiguration: TLSConfiguration, server serverConfiguration: TLSConfiguration,
-         serverName: String? = "localhost") throws(TLSError) {
+    init(
+        client clientConfiguration: TLSConfiguration, server serverConfiguration: TLSConfiguration,
+        serverName: String? = "localhost"
+    ) throws(TLSError) {
         client = try TLSEngine(context: try TLSContext(clientConfiguration), serverName: serverName)
         server = try TLSEngine(context: try TLSContext(serverConfiguration))
     }
@@ -16,8 +18,10 @@ struct EnginePair {
     /// error of each side (nil: that side completed).
     @discardableResult
     func handshake() -> (client: TLSError?, server: TLSError?) {
-        var clientError: TLSError?, serverError: TLSError?
-        var clientDone = false, serverDone = false
+        var clientError: TLSError?
+        var serverError: TLSError?
+        var clientDone = false
+        var serverDone = false
         for _ in 0..<20 {
             if clientError == nil && !clientDone {
                 do throws(TLSError) { clientDone = try client.handshake() } catch { clientError = error }
@@ -48,7 +52,9 @@ struct EnginePair {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16384)
         while true {
-            let result: TLSEngine.ReadResult = try buffer.withUnsafeMutableBytes { raw throws(TLSError) in try receiver.read(into: raw) }
+            let result: TLSEngine.ReadResult = try buffer.withUnsafeMutableBytes { raw throws(TLSError) in
+                try receiver.read(into: raw)
+            }
             guard case .bytes(let n) = result else { break }
             received += buffer[0..<n]
         }
@@ -57,17 +63,22 @@ struct EnginePair {
 }
 
 extension TLSConfiguration {
-    static func testServer(_ store: String = "server-bundle.pem", key: String? = nil, requireClientCertificate: Bool = false,
-                           min: TLSVersion? = nil, max: TLSVersion? = nil, fallback: Bool = false) -> TLSConfiguration {
+    static func testServer(
+        _ store: String = "server-bundle.pem", key: String? = nil, requireClientCertificate: Bool = false,
+        min: TLSVersion? = nil, max: TLSVersion? = nil, fallback: Bool = false
+    ) -> TLSConfiguration {
         TLSConfiguration(
             role: .server, legacyFallback: fallback,
-            credentials: SecurityCredentials(certificateStore: TestCertificates.path(store), privateKeyFile: key.map(TestCertificates.path),
-                                             minimumVersion: min, maximumVersion: max,
-                                             trustRootsFile: TestCertificates.path("ca.pem")),
+            credentials: SecurityCredentials(
+                certificateStore: TestCertificates.path(store), privateKeyFile: key.map(TestCertificates.path),
+                minimumVersion: min, maximumVersion: max,
+                trustRootsFile: TestCertificates.path("ca.pem")),
             requireClientCertificate: requireClientCertificate)
     }
 
-    static func testClient(trustCA: Bool = true, verify: Bool = true, credentials: SecurityCredentials = SecurityCredentials()) -> TLSConfiguration {
+    static func testClient(
+        trustCA: Bool = true, verify: Bool = true, credentials: SecurityCredentials = SecurityCredentials()
+    ) -> TLSConfiguration {
         var credentials = credentials
         if trustCA { credentials.trustRootsFile = TestCertificates.path("ca.pem") }
         return TLSConfiguration(role: .client, verifyPeer: verify, credentials: credentials)
