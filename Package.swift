@@ -73,10 +73,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Per-thread identity changes for tests (a thread's fsuid, its network namespace).
+        .target(name: "CInetTestShims", path: "Tests/CInetTestShims"),
         // Fixtures shared by the test targets (certificates made at test time).
         .target(
             name: "InetTestSupport",
-            dependencies: ["COpenSSL", "InetCore"],
+            dependencies: ["COpenSSL", "InetCore", "CInetTestShims"],
             path: "Tests/InetTestSupport",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -34,10 +34,11 @@ public final class Namespace: @unchecked Sendable {  // safe: immutable after in
         try Peer(["ip", "netns", "exec", name] + arguments, stdin: stdin)
     }
 
-    final class Counter: @unchecked Sendable {  // safe: every access holds `lock`
+    package final class Counter: @unchecked Sendable {  // safe: every access holds `lock`
+        package init() {}
         private let lock = NSLock()
         private var value = 0
-        func next() -> Int {
+        package func next() -> Int {
             lock.lock()
             defer { lock.unlock() }
             value += 1

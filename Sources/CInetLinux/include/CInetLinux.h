@@ -21,7 +21,6 @@
 #include <stdint.h>
 #include <limits.h>
 #include <pthread.h>
-#include <sys/fsuid.h>
 
 // epoll
 static inline int cinet_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
@@ -59,6 +58,10 @@ static const int CINET_SOCK_CLOEXEC = SOCK_CLOEXEC;
 static const int CINET_IPPROTO_TCP = IPPROTO_TCP;
 static const int CINET_IPPROTO_UDP = IPPROTO_UDP;
 static const int CINET_TCP_NODELAY = TCP_NODELAY;
+static const int CINET_TCP_KEEPIDLE = TCP_KEEPIDLE;
+static const int CINET_TCP_KEEPINTVL = TCP_KEEPINTVL;
+static const int CINET_TCP_KEEPCNT = TCP_KEEPCNT;
+static const int CINET_TCP_USER_TIMEOUT = TCP_USER_TIMEOUT;
 static const int CINET_IPV6_V6ONLY = IPV6_V6ONLY;
 static const int CINET_MSG_NOSIGNAL = MSG_NOSIGNAL;
 static const int CINET_IOV_MAX = 1024; /* IOV_MAX on Linux */
@@ -86,9 +89,6 @@ static inline ssize_t cinet_sendmsg_iov(int fd, const struct iovec *iov, int cou
     return sendmsg(fd, &msg, MSG_NOSIGNAL);
 }
 static inline int cinet_errno(void) { return errno; }
-// The calling thread's file-system uid (setfsuid(2) is per thread; glibc exports it without a
-// Swift-visible header). Tests use it to check permissions as a non-root user; returns the old one.
-static inline int cinet_thread_setfsuid(unsigned int uid) { return setfsuid(uid); }
 static inline void cinet_set_errno(int value) { errno = value; }
 static inline ssize_t cinet_recv_peek(int fd, void *buf, size_t len) {
     return recv(fd, buf, len, MSG_PEEK | MSG_DONTWAIT);

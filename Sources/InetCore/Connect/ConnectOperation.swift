@@ -261,7 +261,9 @@ final class ConnectOperation {
             family: address.family, protocol: plan.proto, closeOnExec: plan.options.contains(.noInherit))
         // TLS writes whole records; with Nagle, the first record after the handshake would wait
         // for a delayed ACK (40 ms). Secure connections always set TCP_NODELAY.
-        try descriptor.apply(plan.tlsContext == nil ? plan.options : plan.options.union(.noDelay), protocol: plan.proto)
+        try descriptor.apply(
+            plan.tlsContext == nil ? plan.options : plan.options.union(.noDelay), protocol: plan.proto,
+            keepAlive: plan.keepAlive, userTimeout: plan.proto == .tcp ? plan.userTimeout : nil)
         let bindIP = plan.localBind ?? .any(address.family, port: 0)
         switch plan.localPortMode {
         case .any:

@@ -16,6 +16,8 @@ final class ConnectPlan: @unchecked Sendable {
     let happyEyeballsDelay: Duration
     let ioTimeout: Duration?
     let writeBufferLimit: Int
+    let keepAlive: KeepAlive
+    let userTimeout: Duration?
     let resolver: any Resolver
     /// The shared TLS context of a `.secure` connect (credentials already loaded and checked).
     let tlsContext: TLSContext?
@@ -52,6 +54,12 @@ final class ConnectPlan: @unchecked Sendable {
         case .sameAsConnect: ioTimeout = c.timeout
         case .none: ioTimeout = nil
         }
+        try c.keepAlive.check()
+        if let t = c.userTimeout, t < .milliseconds(1) || t > Self.maxTimeout {
+            throw InetError(.invalidTimeout, "userTimeout must be 1 ms…24 days; got \(t)")
+        }
+        keepAlive = c.keepAlive
+        userTimeout = c.userTimeout
         guard c.writeBufferLimit >= 1024, c.writeBufferLimit <= 1 << 30 else {
             throw InetError(.invalidParameter, "writeBufferLimit must be 1 KiB…1 GiB; got \(c.writeBufferLimit)")
         }
@@ -165,6 +173,7 @@ extension ConnectPlan {
         if c.options.contains(.secure) || c.tlsContext != nil {
             throw bad("secure is not supported (there is no host name to verify a certificate against)")
         }
+        if c.userTimeout != nil { throw bad("userTimeout applies to TCP over IP only") }
         if c.localAddress.map({ !$0.isEmpty }) == true || c.localPort != 0 {
             throw bad("localAddress and localPort apply to IP sockets only")
         }

@@ -42,6 +42,14 @@ public struct Connector: Sendable {
     /// the task or pass a per-call timeout to stop. ``init(legacyHost:port:protocol:timeoutSeconds:options:localAddress:localPort:)``
     /// (the `Inet.*` functions) uses `.sameAsConnect`: the original applied `nTimeout` to each operation.
     public var ioTimeout: IOTimeout
+    /// With `.keepAlive`: when probes start and how many unanswered ones break the connection
+    /// (default: 5 s idle, 1 s apart, 5 probes — a dead peer found ~10 s after the last traffic).
+    public var keepAlive: KeepAlive
+    /// `TCP_USER_TIMEOUT`: how long sent data may stay unacknowledged before the kernel breaks
+    /// the connection (`networkReset`); also bounds keep-alive when set. `nil` (default): the
+    /// kernel's retransmission limit (`tcp_retries2`, ~15 minutes). A write returns once its
+    /// bytes are queued, so on a dead path this is what ends a connection with data in flight.
+    public var userTimeout: Duration?
     /// Queued-but-unsent bytes above which writers wait (they resume below half of it).
     public var writeBufferLimit: Int
     /// Resolves names (off the event loops).
@@ -79,6 +87,8 @@ public struct Connector: Sendable {
         self.happyEyeballsDelay = .milliseconds(250)
         self.ioTimeout = .none
         self.writeBufferLimit = 1 << 20
+        self.keepAlive = .default
+        self.userTimeout = nil
         self.resolver = SystemResolver()
         self.credentials = nil
         self.tlsContext = nil

@@ -152,11 +152,13 @@ final class ConnectionCore {
             if readiness.hangup || readiness.error, let sink = eventSink, state.reportPeerEnd() {
                 let pending = descriptor?.pendingError ?? 0
                 if pending != 0 {
-                    peerResetError = InetError.system("read from \(remoteDescription)", errno: pending, host: host)
+                    peerResetError = InetError.connectionIO(
+                        "read from \(remoteDescription)", errno: pending, host: host)
                 }
                 sink.connectionPeerClosed(
                     pending == 0
-                        ? nil : InetError.system("connection to \(remoteDescription)", errno: pending, host: host))
+                        ? nil : InetError.connectionIO("connection to \(remoteDescription)", errno: pending, host: host)
+                )
             }
         case .closed:
             break

@@ -59,6 +59,18 @@ extension InetError {
 }
 
 extension InetError {
+    /// An error for a failed send or receive on a connection (or its socket's pending error).
+    /// `ETIMEDOUT` there is never Inet's own timeout: the kernel gave up on a silent peer —
+    /// keep-alive probes or unacknowledged data went unanswered — so it is `networkReset`.
+    static func connectionIO(_ what: String, errno value: Int32, host: String? = nil) -> InetError {
+        guard value == ETIMEDOUT else { return .system(what, errno: value, host: host) }
+        return InetError(
+            .networkReset,
+            "\(what): the peer stopped answering; the kernel gave up on the connection (keep-alive probes "
+                + "or unacknowledged data went unanswered): \(String(cString: strerror(value))) (errno \(value))",
+            errno: value, host: host)
+    }
+
     /// An error for a failed `connect`/`bind` of a Unix domain socket address: the code and the
     /// words say what the path's state was (missing, not allowed, stale, busy).
     static func unixDomain(_ what: String, _ address: SocketAddress, errno value: Int32) -> InetError {

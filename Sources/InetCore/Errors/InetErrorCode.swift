@@ -34,6 +34,11 @@ public enum InetErrorCode: Sendable, Hashable, CaseIterable {
     case networkDown
     /// No route to the network (`ENETUNREACH`; `WSAENETUNREACH`, 10051).
     case networkUnreachable
+    /// An established connection broke because the peer stopped answering: keep-alive probes
+    /// (`.keepAlive`) or unacknowledged data (``Connector/userTimeout``) went unanswered
+    /// (`ETIMEDOUT` on an open socket; `WSAENETRESET`, 10052). Not Inet's own read/write timeout,
+    /// which is `timedOut`.
+    case networkReset
     /// The connection was aborted, e.g. a send after the peer tore it down (`ECONNABORTED`/`EPIPE`;
     /// `WSAECONNABORTED`, 10053).
     case connectionAborted
@@ -136,6 +141,7 @@ public enum InetErrorCode: Sendable, Hashable, CaseIterable {
         case .addressNotAvailable: 10049
         case .networkDown: 10050
         case .networkUnreachable: 10051
+        case .networkReset: 10052
         case .connectionAborted: 10053
         case .connectionReset: 10054
         case .noBufferSpace: 10055
@@ -196,6 +202,7 @@ public enum InetErrorCode: Sendable, Hashable, CaseIterable {
         case .addressNotAvailable: "address not available on this machine"
         case .networkDown: "network is down"
         case .networkUnreachable: "network unreachable"
+        case .networkReset: "connection broken: the peer stopped answering"
         case .connectionAborted: "connection aborted"
         case .connectionReset: "connection reset by peer"
         case .noBufferSpace: "no buffer space available"

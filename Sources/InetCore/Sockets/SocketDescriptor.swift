@@ -29,13 +29,27 @@ struct SocketDescriptor: ~Copyable {
         try Syscall.setOption(raw, level, name, value, what)
     }
 
-    /// Applies the socket-level options of `options` (TCP ones only to TCP sockets).
-    func apply(_ options: InetOptions, protocol proto: InetProtocol) throws(InetError) {
+    /// Applies the socket-level options of `options` (TCP ones only to TCP sockets): with
+    /// `.keepAlive`, `keepAlive`'s timing; a `userTimeout` as `TCP_USER_TIMEOUT`.
+    func apply(
+        _ options: InetOptions, protocol proto: InetProtocol, keepAlive: KeepAlive = .default,
+        userTimeout: Duration? = nil
+    ) throws(InetError) {
         if options.contains(.broadcast) { try setOption(SOL_SOCKET, SO_BROADCAST, 1, "SO_BROADCAST") }
         if options.contains(.dontRoute) { try setOption(SOL_SOCKET, SO_DONTROUTE, 1, "SO_DONTROUTE") }
-        if proto == .tcp {
-            if options.contains(.keepAlive) { try setOption(SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE") }
-            if options.contains(.noDelay) { try setOption(CINET_IPPROTO_TCP, CINET_TCP_NODELAY, 1, "TCP_NODELAY") }
+        guard proto == .tcp else { return }
+        if options.contains(.keepAlive) {
+            try setOption(SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE")
+            try setOption(CINET_IPPROTO_TCP, CINET_TCP_KEEPIDLE, keepAlive.idleSeconds, "TCP_KEEPIDLE")
+            try setOption(CINET_IPPROTO_TCP, CINET_TCP_KEEPINTVL, keepAlive.intervalSeconds, "TCP_KEEPINTVL")
+            try setOption(CINET_IPPROTO_TCP, CINET_TCP_KEEPCNT, Int32(keepAlive.count), "TCP_KEEPCNT")
+        }
+        if options.contains(.noDelay) { try setOption(CINET_IPPROTO_TCP, CINET_TCP_NODELAY, 1, "TCP_NODELAY") }
+        if let userTimeout {
+            let ms = Int32(
+                clamping: userTimeout.components.seconds * 1000 + userTimeout.components.attoseconds
+                    / 1_000_000_000_000_000)
+            try setOption(CINET_IPPROTO_TCP, CINET_TCP_USER_TIMEOUT, ms, "TCP_USER_TIMEOUT")
         }
     }
 

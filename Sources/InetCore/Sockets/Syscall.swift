@@ -187,7 +187,7 @@ enum Syscall {
         _ host: @autoclosure () -> String?
     ) throws(InetError) -> IOResult {
         if e == EAGAIN { return .wouldBlock }
-        throw InetError.system(what(), errno: e, host: host())
+        throw InetError.connectionIO(what(), errno: e, host: host())
     }
 
     // MARK: sockets

@@ -130,8 +130,16 @@ final class EventDispatcher: ConnectionEventSink, @unchecked Sendable {
     }
 
     override func connectionPeerClosed(_ error: InetError?) {
-        guard case .none = disconnect else { return }
-        disconnect = .due(error)
+        switch disconnect {
+        case .none: disconnect = .due(error)
+        case .due(nil) where error != nil:
+            // The peer's FIN came first (no error yet) and a read found why before the event
+            // went out — TLS: no close_notify (`tlsTruncated`). The event reports what is known
+            // when it is delivered (seen under TSan, where the FIN beat the owner's attachment).
+            disconnect = .due(error)
+            return
+        case .due, .delivered: return
+        }
         pump()
     }
 

@@ -193,8 +193,8 @@ import Testing
         let loop = group.next()
         let identity = await withTaskExecutorPreference(loop) { () -> Int32 in
             #expect(loop.inEventLoop)
-            _ = cinet_thread_setfsuid(65534)
-            return cinet_thread_setfsuid(UInt32.max)  // -1 changes nothing and returns the current one
+            ThreadIdentity.setFileSystemUID(65534)
+            return ThreadIdentity.setFileSystemUID(UInt32.max)  // -1 changes nothing and returns the current one
         }
         #expect(identity == 65534)
         var connector = Connector(unixDomainSocketPath: path)
@@ -203,7 +203,7 @@ import Testing
             let error = error as? InetError
             return error?.code == .permissionDenied && error?.message.contains("no permission for \(path)") == true
         }
-        await withTaskExecutorPreference(loop) { _ = cinet_thread_setfsuid(0) }
+        _ = await withTaskExecutorPreference(loop) { ThreadIdentity.setFileSystemUID(0) }
         try await group.shutdown()
         await listener.close()
     }

@@ -1,0 +1,143 @@
+import Foundation
+import Glibc
+package import InetCore
+
+/// A small network for impairment tests (issue 15): two namespaces of the test's own, `client`
+/// and `server`, joined by a veth pair, each with an IPv4 and an IPv6 address, and a hosts file
+/// in the client namespace naming the server `server.test` in both families. Impairments go on
+/// one side's egress: random loss (`iptables -m statistic`), rate and queueing (`tc tbf`), a dead
+/// path (DROP everything), the link down. All of it goes with the namespaces (deinit).
+///
+/// Inet runs in-process on an event loop whose thread entered the client namespace
+/// (``clientGroup()``): its sockets live there, so its traffic crosses the veth link.
+// Safe: immutable after init but `shims`, which only the test's own thread appends to.
+package final class TestBed: @unchecked Sendable {
+    package enum Side: Sendable { case client, server }
+
+    package let client: Namespace
+    package let server: Namespace
+    package let clientV4: String
+    package let serverV4: String
+    package let clientV6: String
+    package let serverV6: String
+    /// The veth end in each namespace (one name in both).
+    package let link = "veth0"
+
+    private static let counter = Namespace.Counter()
+
+    package init(mtu: Int = 1500) throws {
+        let n = TestBed.counter.next() % 250 + 1
+        clientV4 = "10.77.\(n).1"
+        serverV4 = "10.77.\(n).2"
+        clientV6 = "fd77:0:0:\(n)::1"
+        serverV6 = "fd77:0:0:\(n)::2"
+        client = try Namespace(hosts: "\(serverV4) server.test\n\(serverV6) server.test\n")
+        server = try Namespace()
+        try Peer.run([
+            "ip", "link", "add", "name", link, "netns", client.name, "mtu", "\(mtu)", "type", "veth",
+            "peer", "name", link, "netns", server.name, "mtu", "\(mtu)",
+        ])
+        for (ns, v4, v6) in [(client, clientV4, clientV6), (server, serverV4, serverV6)] {
+            try Peer.run(["ip", "-n", ns.name, "addr", "add", "\(v4)/24", "dev", link])
+            try Peer.run(["ip", "-n", ns.name, "-6", "addr", "add", "\(v6)/64", "dev", link, "nodad"])
+            try Peer.run(["ip", "-n", ns.name, "link", "set", link, "up"])
+        }
+    }
+
+    package func namespace(_ side: Side) -> Namespace { side == .client ? client : server }
+
+    /// Which IP families a rule is for.
+    package enum Families: Sendable { case ipv4, ipv6, both }
+
+    /// Runs `iptables` and/or `ip6tables` in `side` with `rule`.
+    package func iptables(_ side: Side, _ rule: [String], _ families: Families = .both) throws {
+        if families != .ipv6 { try namespace(side).run(["iptables"] + rule) }
+        if families != .ipv4 { try namespace(side).run(["ip6tables"] + rule) }
+    }
+
+    /// Drops each packet `side` sends with `probability` (0…1); `match` narrows it (e.g.
+    /// `["-p", "tcp", "--tcp-flags", "SYN,ACK", "SYN"]` for SYNs only).
+    package func dropRandomly(
+        _ side: Side, probability: Double, match: [String] = [], _ families: Families = .both
+    ) throws {
+        let p = String(format: "%.4f", probability)
+        try iptables(
+            side,
+            ["-A", "OUTPUT", "-o", link] + match + [
+                "-m", "statistic", "--mode", "random", "--probability", p, "-j", "DROP",
+            ],
+            families)
+    }
+
+    /// Drops everything `side` sends and receives on the link (of `families`): the path is dead
+    /// (the link stays up, so nobody is told).
+    package func killPath(_ side: Side = .server, _ families: Families = .both) throws {
+        try iptables(side, ["-A", "INPUT", "-i", link, "-j", "DROP"], families)
+        try iptables(side, ["-A", "OUTPUT", "-o", link, "-j", "DROP"], families)
+    }
+
+    /// Removes every rule from `side`'s filter tables (the path comes back).
+    package func flush(_ side: Side) throws { try iptables(side, ["-F"]) }
+
+    /// Sends a copy of each packet `side` sends (IPv4) with `probability`, by the kernel's TEE.
+    package func duplicateRandomly(_ side: Side, probability: Double) throws {
+        let peer = side == .client ? serverV4 : clientV4
+        try iptables(
+            side,
+            [
+                "-t", "mangle", "-A", "POSTROUTING", "-o", link, "-p", "tcp", "-m", "statistic", "--mode", "random",
+                "--probability", String(format: "%.4f", probability), "-j", "TEE", "--gateway", peer,
+            ], .ipv4)
+    }
+
+    /// Delays what `side` sends (matching `match`, of `families`) by `delay` ± `jitter` ms,
+    /// releasing a share `reorder` at once (so it overtakes), through the NFQUEUE shim. The
+    /// shim runs until the bed goes.
+    package func delay(
+        _ side: Side, ms delay: Int, jitter: Int = 0, reorder: Double = 0, match: [String] = [],
+        _ families: Families = .both
+    ) throws {
+        let queue = shims.count + 1
+        let shim = try namespace(side).start([
+            try NetShim.path(), "--queue", "\(queue)", "--delay", "\(delay)", "--jitter", "\(jitter)",
+            "--reorder", "\(reorder)",
+        ])
+        _ = try shim.waitForStderr(containing: "nfq-shim: ready")
+        shims.append(shim)
+        try iptables(
+            side,
+            ["-A", "OUTPUT", "-o", link] + match + ["-j", "NFQUEUE", "--queue-num", "\(queue)", "--queue-bypass"],
+            families)
+    }
+
+    private var shims: [Peer] = []
+
+    deinit {
+        for shim in shims { shim.stop() }
+    }
+
+    /// Limits `side`'s egress to `rate` (tc syntax: "8mbit") with a queue of at most `queue` delay.
+    package func limitRate(_ side: Side, rate: String, burst: String = "32kb", queue: String = "200ms") throws {
+        try namespace(side).run([
+            "tc", "qdisc", "replace", "dev", link, "root", "tbf", "rate", rate, "burst", burst, "latency", queue,
+        ])
+    }
+
+    /// A one-loop group whose loop thread entered the client namespace (shut it down after use).
+    package func clientGroup() async throws -> EventLoopGroup { try await Self.group(in: client) }
+
+    /// A one-loop group whose loop thread entered the server namespace: a `Listener` made on that
+    /// loop (e.g. in `withTaskExecutorPreference(group.next())`) listens there.
+    package func serverGroup() async throws -> EventLoopGroup { try await Self.group(in: server) }
+
+    private static func group(in namespace: Namespace) async throws -> EventLoopGroup {
+        let group = try EventLoopGroup(loopCount: 1)
+        let loop = group.next()
+        let entered: Result<Void, PeerError> = await withTaskExecutorPreference(loop) {
+            do { try ThreadIdentity.enter(namespace) } catch { return .failure(error as! PeerError) }
+            return .success(())
+        }
+        try entered.get()
+        return group
+    }
+}
