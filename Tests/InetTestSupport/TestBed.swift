@@ -33,6 +33,12 @@ package final class TestBed: @unchecked Sendable {
         serverV6 = "fd77:0:0:\(n)::2"
         client = try Namespace(hosts: "\(serverV4) server.test\n\(serverV6) server.test\n")
         server = try Namespace()
+        // No duplicate address detection (the link-local address too, so set before the link
+        // exists): while an address is tentative the first IPv6 packets wait, and a test would
+        // see IPv6 as "slow" (Happy Eyeballs would rightly pick IPv4).
+        for ns in [client, server] {
+            try ns.run(["sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"])
+        }
         try Peer.run([
             "ip", "link", "add", "name", link, "netns", client.name, "mtu", "\(mtu)", "type", "veth",
             "peer", "name", link, "netns", server.name, "mtu", "\(mtu)",
@@ -41,6 +47,19 @@ package final class TestBed: @unchecked Sendable {
             try Peer.run(["ip", "-n", ns.name, "addr", "add", "\(v4)/24", "dev", link])
             try Peer.run(["ip", "-n", ns.name, "-6", "addr", "add", "\(v6)/64", "dev", link, "nodad"])
             try Peer.run(["ip", "-n", ns.name, "link", "set", link, "up"])
+        }
+        // An address stays tentative until the kernel's link watch has seen the carrier come up
+        // on both ends (deferred, up to a second): wait for that, at most 5 s.
+        let deadline = Deadline.after(.seconds(5))
+        for ns in [client, server] {
+            while case let tentative = try ns.run(["ip", "-6", "addr", "show", "dev", link, "tentative"]),
+                !tentative.isEmpty
+            {
+                guard deadline.remaining > .zero else {
+                    throw PeerError("\(ns.name): IPv6 addresses still tentative after 5 s: \(tentative)")
+                }
+                usleep(10_000)
+            }
         }
     }
 
