@@ -146,9 +146,13 @@ public enum Socat {
     /// and the port. The 4096-byte block size matters for `PIPE` echoes: socat writes whole blocks
     /// into its own pipe with a blocking write, and a block larger than PIPE_BUF can wait for
     /// room only socat itself would make — a self-deadlock seen with the default 8192.
-    public static func listen(_ address: String, _ target: String, namespace: Namespace? = nil) throws -> (Peer, Int) {
+    /// `options` go before the addresses (e.g. `["-t", "60"]`: after one side's end, keep
+    /// moving the other's bytes for up to 60 s, for an echo over a slow link).
+    public static func listen(
+        _ address: String, _ target: String, namespace: Namespace? = nil, options: [String] = []
+    ) throws -> (Peer, Int) {
         let prefix = namespace.map { ["ip", "netns", "exec", $0.name] } ?? []
-        let peer = try Peer(prefix + ["socat", "-d", "-d", "-b", "4096", address, target])
+        let peer = try Peer(prefix + ["socat", "-d", "-d", "-b", "4096"] + options + [address, target])
         let line = try peer.waitForStderr(containing: "listening on")
         guard let portText = line.split(separator: ":").last,
             let port = Int(portText.trimmingCharacters(in: .whitespaces))

@@ -95,6 +95,18 @@ package final class TestBed: @unchecked Sendable {
         try iptables(side, ["-A", "OUTPUT", "-o", link, "-j", "DROP"], families)
     }
 
+    /// Packets that `side`'s IPv4 rules jumping to `target` ("DROP", "TEE", "NFQUEUE") matched
+    /// (`iptables-save -c`), so a test can show its impairment was really applied.
+    package func hits(_ side: Side, _ target: String) throws -> Int {
+        try namespace(side).run(["iptables-save", "-c"]).split(separator: "\n").reduce(0) { sum, line in
+            guard line.hasPrefix("["), line.contains(" -j \(target)"),
+                let counts = line.dropFirst().split(separator: "]").first,
+                let packets = counts.split(separator: ":").first.flatMap({ Int($0) })
+            else { return sum }
+            return sum + packets
+        }
+    }
+
     /// Removes every rule from `side`'s filter tables (the path comes back).
     package func flush(_ side: Side) throws { try iptables(side, ["-F"]) }
 

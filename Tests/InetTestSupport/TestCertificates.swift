@@ -25,6 +25,7 @@ public enum TestCertificates {
             }
             leaf server localhost "DNS:localhost,IP:127.0.0.1,IP:::1"
             leaf other other.example "DNS:other.example"
+            leaf server-test server.test "DNS:server.test"  # the test bed's server (issue 15)
             leaf client "Inet Test Client" "DNS:client.test"
             leaf client2 "Second Client" "DNS:client2.test"
             # An expired leaf: `openssl ca` takes explicit dates.

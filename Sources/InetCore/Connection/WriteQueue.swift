@@ -24,6 +24,8 @@ struct WriteQueue {
     private var headOffset = 0
     /// Bytes not yet sent.
     private(set) var byteCount = 0
+    /// The most `byteCount` has been: what backpressure let the queue grow to (tests read it).
+    private(set) var peakByteCount = 0
     /// Scratch iovec array, allocated on first gathered write and reused after.
     private var iovecs: UnsafeMutablePointer<iovec>?
 
@@ -38,6 +40,7 @@ struct WriteQueue {
         }
         chunks.append(bytes)
         byteCount += bytes.count - offset
+        if byteCount > peakByteCount { peakByteCount = byteCount }
     }
 
     /// Writes as much as the kernel takes.
