@@ -23,6 +23,13 @@ public final class Namespace: @unchecked Sendable {  // safe: immutable after in
         try? FileManager.default.removeItem(atPath: "/etc/netns/\(name)")
     }
 
+    /// Kills every process in the namespace (`ip netns pids`) — e.g. the children a forking
+    /// socat left blocked on a dead path, which would keep its pipes (and `Peer.stop`) waiting.
+    public func killAll() {
+        guard let pids = try? Peer.run(["ip", "netns", "pids", name], allowFailure: true).output else { return }
+        for pid in pids.split(separator: "\n").compactMap({ pid_t($0) }) { kill(pid, SIGKILL) }
+    }
+
     /// Runs a command inside the namespace to completion.
     @discardableResult
     public func run(_ arguments: [String]) throws -> String {

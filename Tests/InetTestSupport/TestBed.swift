@@ -107,6 +107,28 @@ package final class TestBed: @unchecked Sendable {
         }
     }
 
+    /// TCP segments `side` has retransmitted so far (`nstat`'s TcpRetransSegs).
+    package func retransmissions(_ side: Side) throws -> Int {
+        let line = try namespace(side).run(["nstat", "-az", "TcpRetransSegs"]).split(separator: "\n").last ?? ""
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard fields.count >= 2, fields[0] == "TcpRetransSegs", let count = Int(fields[1]) else {
+            throw PeerError("cannot read TcpRetransSegs from nstat: \(line)")
+        }
+        return count
+    }
+
+    /// Waits (checking every 20 ms, at most `timeout`) until `side` has retransmitted more than
+    /// `count` segments; false if it did not.
+    package func awaitRetransmissions(_ side: Side, beyond count: Int, timeout: Duration = .seconds(15)) throws -> Bool
+    {
+        let deadline = Deadline.after(timeout)
+        while try retransmissions(side) <= count {
+            guard deadline.remaining > .zero else { return false }
+            usleep(20_000)
+        }
+        return true
+    }
+
     /// Removes every rule from `side`'s filter tables (the path comes back).
     package func flush(_ side: Side) throws { try iptables(side, ["-F"]) }
 

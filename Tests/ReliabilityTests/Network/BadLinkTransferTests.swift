@@ -87,10 +87,9 @@ import Testing
         let applied = try [TestBed.Side.client, .server].map { side in
             (try bed.hits(side, "DROP"), try bed.hits(side, "TEE"), try bed.hits(side, "NFQUEUE"))
         }
-        let retransmitted = try bed.client.run(["nstat", "-az", "TcpRetransSegs"])
-            .split(separator: "\n").last.map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        let retransmitted = try bed.retransmissions(.client)
         print(
-            "NETBED bad link \(secure ? "TLS" : "plain"): (dropped, duplicated, delayed) packets client→server \(applied[0]), server→client \(applied[1]); client retransmitted \(retransmitted?.dropFirst().first ?? "?") segments"
+            "NETBED bad link \(secure ? "TLS" : "plain"): (dropped, duplicated, delayed) packets client→server \(applied[0]), server→client \(applied[1]); client retransmitted \(retransmitted) segments"
         )
         for (dropped, duplicated, delayed) in applied {
             #expect(dropped > 0 && duplicated > 0 && delayed > 100, "the impairments were not applied: \(applied)")
