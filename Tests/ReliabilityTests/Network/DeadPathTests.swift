@@ -155,16 +155,13 @@ import Testing
         let retransmitted = try bed.retransmissions(.client)
         #expect(try bed.awaitRetransmissions(.client, beyond: retransmitted + 1))
         try bed.flush(.server)
-        let reader = Task {
-            var received = Checksum()
-            while received.count < sent.count {
-                let bytes = try await connection.read(timeout: .seconds(30))
-                if bytes.isEmpty { break }
-                received.add(bytes)
-            }
-            return received
+        var received = Checksum()
+        while received.count < sent.count {
+            let bytes = try await connection.read(timeout: .seconds(30))
+            if bytes.isEmpty { break }
+            received.add(bytes)
         }
-        #expect(try await reader.value == sent)
+        #expect(received == sent)
         try await connection.close()
         try await group.shutdown()
     }
