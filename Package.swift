@@ -82,6 +82,20 @@ let package = Package(
             path: "Tests/InetTestSupport",
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
+        // libFuzzer targets over what takes outside input (issue 15): one library of targets,
+        // replayed by FuzzCorpusTests; inet-fuzz replays files, or fuzzes when scripts/fuzz builds it.
+        .target(
+            name: "InetFuzzTargets",
+            dependencies: ["InetCore", "InetTLS", "InetEvents", "InetTestSupport"],
+            path: "Tests/Fuzz/InetFuzzTargets",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "inet-fuzz",
+            dependencies: ["InetFuzzTargets"],
+            path: "Tests/Fuzz/inet-fuzz",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "InetTLSTests",
             dependencies: ["InetTLS", "COpenSSL", "InetTestSupport"],
@@ -96,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "ReliabilityTests",
             // inetcat is the load tests' server process (built first, as for InetCoreTests).
-            dependencies: ["InetCore", "InetEvents", "InetTLS", "InetTestSupport", "inetcat"],
+            dependencies: ["InetCore", "InetEvents", "InetTLS", "InetTestSupport", "InetFuzzTargets", "inetcat"],
             swiftSettings: strict
         ),
         .testTarget(

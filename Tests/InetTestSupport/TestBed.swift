@@ -25,42 +25,72 @@ package final class TestBed: @unchecked Sendable {
 
     private static let counter = Namespace.Counter()
 
-    package init(mtu: Int = 1500) throws {
+    /// With `farMTU`, a third namespace routes between the two: the client's link to it has
+    /// `mtu`, its link on to the server `farMTU` (a smaller hop: what path MTU discovery is
+    /// for). The server is then in a subnet of its own, reached through the router.
+    package let router: Namespace?
+
+    package init(mtu: Int = 1500, farMTU: Int? = nil) throws {
         let n = TestBed.counter.next() % 250 + 1
+        let routed = farMTU != nil
         clientV4 = "10.77.\(n).1"
-        serverV4 = "10.77.\(n).2"
+        serverV4 = routed ? "10.78.\(n).2" : "10.77.\(n).2"
         clientV6 = "fd77:0:0:\(n)::1"
-        serverV6 = "fd77:0:0:\(n)::2"
+        serverV6 = routed ? "fd78:0:0:\(n)::2" : "fd77:0:0:\(n)::2"
         client = try Namespace(hosts: "\(serverV4) server.test\n\(serverV6) server.test\n")
         server = try Namespace()
+        router = routed ? try Namespace() : nil
         // No duplicate address detection (the link-local address too, so set before the link
         // exists): while an address is tentative the first IPv6 packets wait, and a test would
         // see IPv6 as "slow" (Happy Eyeballs would rightly pick IPv4).
-        for ns in [client, server] {
+        for ns in [client, server] + (router.map { [$0] } ?? []) {
             try ns.run(["sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"])
         }
-        try Peer.run([
-            "ip", "link", "add", "name", link, "netns", client.name, "mtu", "\(mtu)", "type", "veth",
-            "peer", "name", link, "netns", server.name, "mtu", "\(mtu)",
-        ])
-        for (ns, v4, v6) in [(client, clientV4, clientV6), (server, serverV4, serverV6)] {
-            try Peer.run(["ip", "-n", ns.name, "addr", "add", "\(v4)/24", "dev", link])
-            try Peer.run(["ip", "-n", ns.name, "-6", "addr", "add", "\(v6)/64", "dev", link, "nodad"])
-            try Peer.run(["ip", "-n", ns.name, "link", "set", link, "up"])
+        if let router, let farMTU {
+            try router.run(["sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"])
+            try Self.pair(client, link, router, "veth0", mtu: mtu)
+            try Self.pair(router, "veth1", server, link, mtu: farMTU)
+            try Self.address(router, "veth0", "10.77.\(n).254/24", "fd77:0:0:\(n)::fe/64")
+            try Self.address(router, "veth1", "10.78.\(n).254/24", "fd78:0:0:\(n)::fe/64")
+            try Self.address(client, link, "\(clientV4)/24", "\(clientV6)/64")
+            try Self.address(server, link, "\(serverV4)/24", "\(serverV6)/64")
+            for (ns, v4, v6) in [
+                (client, "10.77.\(n).254", "fd77:0:0:\(n)::fe"), (server, "10.78.\(n).254", "fd78:0:0:\(n)::fe"),
+            ] {
+                try Peer.run(["ip", "-n", ns.name, "route", "add", "default", "via", v4])
+                try Peer.run(["ip", "-n", ns.name, "-6", "route", "add", "default", "via", v6])
+            }
+        } else {
+            try Self.pair(client, link, server, link, mtu: mtu)
+            try Self.address(client, link, "\(clientV4)/24", "\(clientV6)/64")
+            try Self.address(server, link, "\(serverV4)/24", "\(serverV6)/64")
         }
         // An address stays tentative until the kernel's link watch has seen the carrier come up
         // on both ends (deferred, up to a second): wait for that, at most 5 s.
         let deadline = Deadline.after(.seconds(5))
-        for ns in [client, server] {
-            while case let tentative = try ns.run(["ip", "-6", "addr", "show", "dev", link, "tentative"]),
-                !tentative.isEmpty
-            {
+        for ns in [client, server] + (router.map { [$0] } ?? []) {
+            while case let tentative = try ns.run(["ip", "-6", "addr", "show", "tentative"]), !tentative.isEmpty {
                 guard deadline.remaining > .zero else {
                     throw PeerError("\(ns.name): IPv6 addresses still tentative after 5 s: \(tentative)")
                 }
                 usleep(10_000)
             }
         }
+    }
+
+    /// A veth pair: `aLink` in `a`, `bLink` in `b`, both with `mtu`.
+    private static func pair(_ a: Namespace, _ aLink: String, _ b: Namespace, _ bLink: String, mtu: Int) throws {
+        try Peer.run([
+            "ip", "link", "add", "name", aLink, "netns", a.name, "mtu", "\(mtu)", "type", "veth",
+            "peer", "name", bLink, "netns", b.name, "mtu", "\(mtu)",
+        ])
+    }
+
+    /// Gives `dev` in `ns` an IPv4 and an IPv6 address (no DAD) and brings it up.
+    private static func address(_ ns: Namespace, _ dev: String, _ v4: String, _ v6: String) throws {
+        try Peer.run(["ip", "-n", ns.name, "addr", "add", v4, "dev", dev])
+        try Peer.run(["ip", "-n", ns.name, "-6", "addr", "add", v6, "dev", dev, "nodad"])
+        try Peer.run(["ip", "-n", ns.name, "link", "set", dev, "up"])
     }
 
     package func namespace(_ side: Side) -> Namespace { side == .client ? client : server }

@@ -71,6 +71,20 @@ extension InetError {
             errno: value, host: host)
     }
 
+    /// `EMSGSIZE` on a connected datagram socket: a datagram was larger than the path allows —
+    /// refused at once (larger than the link), or dropped by a router on the way that said so
+    /// (ICMP "fragmentation needed" / "packet too big"), reported on the next call. `mtu`: the
+    /// path MTU the kernel learned (0 when unknown).
+    static func pathMTU(_ what: String, mtu: Int, host: String? = nil) -> InetError {
+        let known = mtu > 0 ? "the path MTU is \(mtu) bytes" : "the path MTU is not known"
+        return InetError(
+            .messageTooLong,
+            "\(what): a datagram was larger than the path MTU and was not delivered (\(known); a router "
+                + "that cannot forward it says so by ICMP); the kernel fragments datagrams of that size from now "
+                + "on, or send smaller ones: \(String(cString: strerror(EMSGSIZE))) (errno \(EMSGSIZE))",
+            errno: EMSGSIZE, host: host)
+    }
+
     /// An error for a failed `connect`/`bind` of a Unix domain socket address: the code and the
     /// words say what the path's state was (missing, not allowed, stale, busy).
     static func unixDomain(_ what: String, _ address: SocketAddress, errno value: Int32) -> InetError {

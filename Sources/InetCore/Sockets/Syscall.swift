@@ -36,7 +36,7 @@ enum Syscall {
                 case .limit(let n)?: count = min(count, n)
                 case .fail(let e)?:
                     if e == EINTR { continue }
-                    return try ioFailure(e, what(), host())
+                    return try ioFailure(e, fd, what(), host())
                 }
             }
             let n = Glibc.read(fd, buffer.baseAddress, count)
@@ -44,7 +44,7 @@ enum Syscall {
             if n == 0 { return .endOfStream }
             let e = cinet_errno()
             if e == EINTR { continue }
-            return try ioFailure(e, what(), host())
+            return try ioFailure(e, fd, what(), host())
         }
     }
 
@@ -56,14 +56,14 @@ enum Syscall {
         while true {
             if cinet_faults_active() != 0, case .fail(let e)? = SyscallScript.fault(.recv, fd) {
                 if e == EINTR { continue }
-                return try ioFailure(e, what(), host())
+                return try ioFailure(e, fd, what(), host())
             }
             let n = cinet_recv_peek(fd, buffer.baseAddress, buffer.count)
             if n > 0 { return .processed(n) }
             if n == 0 { return buffer.count == 0 ? .processed(0) : .endOfStream }
             let e = cinet_errno()
             if e == EINTR { continue }
-            return try ioFailure(e, what(), host())
+            return try ioFailure(e, fd, what(), host())
         }
     }
 
@@ -94,14 +94,14 @@ enum Syscall {
                 case .limit(let n)?: count = min(count, n)
                 case .fail(let e)?:
                     if e == EINTR { continue }
-                    return try ioFailure(e, what(), host())
+                    return try ioFailure(e, fd, what(), host())
                 }
             }
             let n = cinet_send(fd, bytes.baseAddress, count)
             if n >= 0 { return .processed(n) }
             let e = cinet_errno()
             if e == EINTR { continue }
-            return try ioFailure(e, what(), host())
+            return try ioFailure(e, fd, what(), host())
         }
     }
 
@@ -118,7 +118,7 @@ enum Syscall {
                 case .limit(let n)?: limit = n
                 case .fail(let e)?:
                     if e == EINTR { continue }
-                    return try ioFailure(e, what(), host())
+                    return try ioFailure(e, fd, what(), host())
                 }
             }
             if limit != .max {
@@ -130,7 +130,7 @@ enum Syscall {
             if n >= 0 { return .processed(n) }
             let e = cinet_errno()
             if e == EINTR { continue }
-            return try ioFailure(e, what(), host())
+            return try ioFailure(e, fd, what(), host())
         }
     }
 
@@ -142,7 +142,7 @@ enum Syscall {
         while true {
             if cinet_faults_active() != 0, case .fail(let e)? = SyscallScript.fault(.recvfrom, fd) {
                 if e == EINTR { continue }
-                return (try ioFailure(e, what(), nil), nil)
+                return (try ioFailure(e, fd, what(), nil), nil)
             }
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -156,7 +156,7 @@ enum Syscall {
             }
             let e = cinet_errno()
             if e == EINTR { continue }
-            return (try ioFailure(e, what(), nil), nil)
+            return (try ioFailure(e, fd, what(), nil), nil)
         }
     }
 
@@ -168,7 +168,7 @@ enum Syscall {
         while true {
             if cinet_faults_active() != 0, case .fail(let e)? = SyscallScript.fault(.sendto, fd) {
                 if e == EINTR { continue }
-                return try ioFailure(e, what(), nil)
+                return try ioFailure(e, fd, what(), nil)
             }
             let n = peer.withSockAddr { address, length in
                 Glibc.sendto(fd, bytes.baseAddress, bytes.count, CINET_MSG_NOSIGNAL, address, length)
@@ -176,17 +176,18 @@ enum Syscall {
             if n >= 0 { return .processed(n) }
             let e = cinet_errno()
             if e == EINTR { continue }
-            return try ioFailure(e, what(), nil)
+            return try ioFailure(e, fd, what(), nil)
         }
     }
 
     /// Would-block for `EAGAIN`, else the error.
     /// The texts are autoclosures: a would-block (every read that finds nothing yet) builds none.
     private static func ioFailure(
-        _ e: Int32, _ what: @autoclosure () -> String,
+        _ e: Int32, _ fd: Int32, _ what: @autoclosure () -> String,
         _ host: @autoclosure () -> String?
     ) throws(InetError) -> IOResult {
         if e == EAGAIN { return .wouldBlock }
+        if e == EMSGSIZE { throw InetError.pathMTU(what(), mtu: pathMTU(fd), host: host()) }
         throw InetError.connectionIO(what(), errno: e, host: host())
     }
 
@@ -287,6 +288,14 @@ enum Syscall {
     static func setLingerZero(_ fd: Int32) {
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+    }
+
+    /// The path MTU the kernel knows for a connected socket (`IP_MTU`, or `IPV6_MTU` for IPv6);
+    /// 0 when it knows none.
+    static func pathMTU(_ fd: Int32) -> Int {
+        // IP_MTU (14) at IPPROTO_IP, IPV6_MTU (24) at IPPROTO_IPV6: Glibc does not export them.
+        let v4 = intOption(fd, Int32(IPPROTO_IP), 14)
+        return Int(v4 > 0 ? v4 : intOption(fd, Int32(IPPROTO_IPV6), 24))
     }
 
     /// `getsockopt(2)` of an `Int32` value (0 when it fails).

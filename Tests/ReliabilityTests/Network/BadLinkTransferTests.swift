@@ -39,7 +39,7 @@ import Testing
     /// Writes `mebibytes` MiB while reading the echo, then half-closes and reads to the end.
     /// Returns what was sent and what came back, the seconds it took, and the write queue's peak.
     static func echoThrough(
-        _ connection: Connection
+        _ connection: Connection, mebibytes: Int = mebibytes
     ) async throws -> (sent: Checksum, received: Checksum, seconds: Double, peak: Int) {
         let chunks = mebibytes * (1 << 20) / chunk
         let start = ContinuousClock.now
@@ -98,6 +98,35 @@ import Testing
         #expect(result.received == result.sent, "sent \(result.sent), received \(result.received)")
         // Backpressure: a write waits while the queue is over its limit, so the queue never
         // holds more than the limit and one write.
+        #expect(result.peak <= Self.writeBufferLimit + Self.chunk)
+        try await connection.close()
+        try await group.shutdown()
+    }
+
+    /// A link slower than the writer (tbf, 8 Mbit/s on the client's egress, a 200 ms queue):
+    /// the writer is held back by the write queue's limit, not by memory — the queue peaks at
+    /// its limit plus one write however much is written — and every byte still arrives.
+    @Test func aRateLimitedLinkHoldsTheWriterBack() async throws {
+        let bed = try TestBed()
+        let (socat, port) = try Socat.listen(
+            "TCP4-LISTEN:0,fork,reuseaddr", "PIPE", namespace: bed.server, options: ["-t", "60"])
+        defer { socat.stop() }
+        try bed.limitRate(.client, rate: "8mbit")
+        let group = try await bed.clientGroup()
+        let connection = try await Self.connector(bed, port: port, group: group, secure: false).connect()
+        let mebibytes = 4
+        let result = try await Self.echoThrough(connection, mebibytes: mebibytes)
+        let stats = try bed.client.run(["tc", "-s", "qdisc", "show", "dev", bed.link])
+        let overlimits =
+            stats.split(separator: " ").split(separator: "overlimits").dropFirst().first?.first
+            .flatMap { Int($0) } ?? 0
+        let rate = Double(result.sent.count) * 8 / result.seconds / 1e6
+        print(
+            "NETBED rate-limited link (tbf 8 Mbit/s): \(mebibytes) MiB each way in \(String(format: "%.1f", result.seconds)) s (\(String(format: "%.2f", rate)) Mbit/s up), write queue peak \(result.peak) bytes (limit \(Self.writeBufferLimit)), tbf overlimits \(overlimits)"
+        )
+        #expect(overlimits > 100, "the rate limit was not reached: \(stats)")
+        #expect(result.received == result.sent, "sent \(result.sent), received \(result.received)")
+        #expect(result.peak >= Self.writeBufferLimit / 2, "the writer never outran the link (peak \(result.peak))")
         #expect(result.peak <= Self.writeBufferLimit + Self.chunk)
         try await connection.close()
         try await group.shutdown()

@@ -10,8 +10,12 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(2))) struct UDPPathTests {
     /// One read with a 300 ms timeout, as a result (a `catch where` on a typed throw in a
     /// loop sends this compiler's type checker into a spin).
-    static func read(_ connection: Connection) async -> Result<[UInt8], InetError> {
-        do { return .success(try await connection.read(timeout: .milliseconds(300))) } catch { return .failure(error) }
+    static func read(
+        _ connection: Connection, timeout: Duration = .milliseconds(300)
+    ) async -> Result<
+        [UInt8], InetError
+    > {
+        do { return .success(try await connection.read(timeout: timeout)) } catch { return .failure(error) }
     }
 
     @Test func portUnreachableFromTheFarHostIsRefusedOnTheNextCall() async throws {
@@ -71,6 +75,50 @@ import Testing
         #expect(whole + lost == 100)
         #expect(lost > 0 && whole > 50)
         #expect(try bed.hits(.server, "DROP") == lost)
+        try await connection.close()
+        try await group.shutdown()
+    }
+
+    /// A datagram that fits the first link (1500) but not the router's next hop (1280): the
+    /// router drops it and says so (ICMP fragmentation needed / packet too big), and the next
+    /// call reports `messageTooLong` (EMSGSIZE, 10040) naming the path MTU — not silence. The
+    /// kernel has learned the path MTU by then, so the same datagram sent again is fragmented
+    /// and arrives whole.
+    @Test(arguments: [false, true])
+    func aDatagramAboveThePathMTUIsReportedNotSilent(ipv6: Bool) async throws {
+        let bed = try TestBed(farMTU: 1280)
+        let port = 7000
+        let listen = ipv6 ? "UDP6-LISTEN:\(port)" : "UDP4-LISTEN:\(port)"
+        let socat = try bed.server.start(["socat", "-d", "-d", listen, "PIPE"])
+        _ = try socat.waitForStderr(containing: "listening on")
+        defer {
+            bed.server.killAll()
+            socat.stop()
+        }
+        let group = try await bed.clientGroup()
+        var connector = Connector(
+            host: ipv6 ? bed.serverV6 : bed.serverV4, port: port, protocol: .udp, timeout: .seconds(5))
+        connector.group = group
+        let connection = try await connector.connect()
+        let small = Pattern.bytes(200, seed: 1)
+        try await connection.write(small)
+        #expect(try await connection.read(timeout: .seconds(5)) == small, "the routed path works")
+
+        let big = Pattern.bytes(1400, seed: 2)
+        try await connection.write(big)  // the kernel takes it; the router cannot forward it
+        let failure: Result<[UInt8], InetError> = await Self.read(connection, timeout: .seconds(5))
+        print("NETBED UDP\(ipv6 ? "v6" : "v4") 1400-byte datagram over a 1280-byte hop: \(failure)")
+        guard case .failure(let error) = failure else {
+            Issue.record("the oversized datagram came back: \(failure)")
+            return
+        }
+        #expect(error.code == .messageTooLong, "\(error)")
+        #expect(error.code.legacyCode == 10040)
+        #expect(error.message.contains("path MTU"), "\(error.message)")
+        #expect(error.message.contains("1280"), "the learned path MTU is named: \(error.message)")
+
+        try await connection.write(big)  // fragmented now: the path MTU is known
+        #expect(try await connection.read(timeout: .seconds(5)) == big, "the same datagram, sent again, arrives whole")
         try await connection.close()
         try await group.shutdown()
     }
