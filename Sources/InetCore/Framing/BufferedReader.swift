@@ -8,9 +8,8 @@
 public struct BufferedReader: Sendable {
     /// The connection read from.
     public let connection: Connection
-    /// Bytes read and not yet returned: `storage[start...]`.
-    private var storage: [UInt8] = []
-    private var start = 0
+    /// Bytes read and not yet returned.
+    private var buffer = FrameBuffer()
     private var chunk: [UInt8] = []
     private var ended = false
 
@@ -18,7 +17,7 @@ public struct BufferedReader: Sendable {
     public init(_ connection: Connection) { self.connection = connection }
 
     /// How many bytes wait in the reader (read from the socket, not yet returned).
-    public var bufferedCount: Int { storage.count - start }
+    public var bufferedCount: Int { buffer.count }
 
     /// Exactly `count` bytes. Throws `connectionClosed` (naming how many had arrived) when the
     /// peer closes first; the bytes that did arrive stay buffered.
@@ -46,19 +45,12 @@ public struct BufferedReader: Sendable {
             throw InetError(.invalidParameter, "read(until:) needs a delimiter of at least one byte")
         }
         let deadline = Self.deadline(timeout)
-        var searched = start
+        var scanned = 0
         while true {
-            if let end = find(delimiter, from: searched) {
-                // Invariant: a frame longer than maxBytes is refused even when its end is here.
-                if end - start > maxBytes { throw Self.tooLong(end - start, maxBytes) }
-                let frame = take(end - start)
-                start += delimiter.count
-                compact()
-                return frame
+            switch try buffer.frame(until: delimiter, maxBytes: maxBytes, scanned: scanned) {
+            case .frame(let frame): return frame
+            case .needMore(let known): scanned = known
             }
-            searched = max(start, storage.count - delimiter.count + 1)
-            // Without the delimiter, every frame now possible is at least this long.
-            if bufferedCount - (delimiter.count - 1) > maxBytes { throw Self.tooLong(nil, maxBytes) }
             guard try await fill(deadline) else {
                 if bufferedCount == 0 { return nil }
                 throw InetError(
@@ -100,50 +92,11 @@ public struct BufferedReader: Sendable {
             ended = true
             return false
         }
-        storage.append(contentsOf: chunk)
+        buffer.append(chunk)
         return true
     }
 
-    private mutating func take(_ count: Int) -> [UInt8] {
-        let bytes = Array(storage[start..<start + count])
-        start += count
-        compact()
-        return bytes
-    }
-
-    /// Drops consumed bytes once they are most of the storage (amortised O(1) per byte).
-    private mutating func compact() {
-        if start == storage.count {
-            storage.removeAll(keepingCapacity: true)
-            start = 0
-        } else if start > 4096, start * 2 > storage.count {
-            storage.removeSubrange(0..<start)
-            start = 0
-        }
-    }
-
-    private func find(_ delimiter: [UInt8], from index: Int) -> Int? {
-        guard storage.count - index >= delimiter.count else { return nil }
-        var i = index
-        let last = storage.count - delimiter.count
-        while i <= last {
-            if storage[i] == delimiter[0] {
-                var match = true
-                for k in 1..<delimiter.count where storage[i + k] != delimiter[k] {
-                    match = false
-                    break
-                }
-                if match { return i }
-            }
-            i += 1
-        }
-        return nil
-    }
-
-    private static func tooLong(_ length: Int?, _ maxBytes: Int) -> InetError {
-        let what = length.map { "a frame of \($0) bytes" } ?? "no delimiter within \(maxBytes) bytes"
-        return InetError(.messageTooLong, "\(what) (read(until:) allows \(maxBytes); the bytes stay buffered)")
-    }
+    private mutating func take(_ count: Int) -> [UInt8] { buffer.take(count) }
 
     private static func deadline(_ timeout: Duration?) -> Deadline? { timeout.map { Deadline.after($0) } }
 }

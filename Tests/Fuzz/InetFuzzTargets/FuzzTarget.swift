@@ -25,6 +25,8 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     /// `InetReadLine`'s framing and `InetWriteLine`'s line ending: lines are the same however
     /// the stream is split, and hold no CR, LF or NUL.
     case lineReader = "line-reader"
+    /// `BufferedReader`'s framing (`read(until:)`, `read(exactly:)`) against a naive model.
+    case framing
     /// The connect state machine (Happy Eyeballs, then TLS) driven by random legal input
     /// sequences, each action checked against a model.
     case happyEyeballs = "happy-eyeballs"
@@ -41,6 +43,7 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         case .tlsRecords: try TLSFuzz.records(&input)
         case .legacy: try LegacyFuzz.run(&input)
         case .lineReader: try LineFuzz.run(&input)
+        case .framing: try FramingFuzz.run(&input)
         case .happyEyeballs: try HappyEyeballsFuzz.run(&input)
         case .connectionState: try ConnectionStateFuzz.run(&input)
         }

@@ -69,7 +69,9 @@ enum HappyEyeballsFuzz {
                 actions = machine.resolved(count: n)
                 if model.ended == nil { model.count = n }
                 resolved = true
-            case .stagger: actions = machine.staggerElapsed()
+            case .stagger:
+                model.armed = false  // the timer fired: it is no longer armed
+                actions = machine.staggerElapsed()
             case .failed(let i):
                 model.inFlight.remove(i)
                 actions = machine.attemptFailed(i)

@@ -46,7 +46,13 @@ enum LineFuzz {
         try check(sent.suffix(2) == [0x0D, 0x0A], "writeLine does not end with CRLF")
         let body = sent.dropLast(2)
         try check(!body.contains(0), "writeLine sent a NUL")
-        try check(body.last != 0x0D && body.last != 0x0A, "writeLine left a CR or LF before its CRLF")
+        // The text up to a NUL, its one line ending (CR LF, LF or CR) replaced by the CRLF.
+        var expected = Array(text.utf8.prefix { $0 != 0 })
+        if expected.last == 0x0A { expected.removeLast() }
+        if expected.last == 0x0D { expected.removeLast() }
+        try check(
+            Array(body) == expected,
+            "writeLine sent \(body.count) bytes before CRLF, not the \(expected.count) of the text")
         try check(Array(text.utf8).starts(with: body), "writeLine changed the text before its end")
     }
 }
