@@ -96,7 +96,11 @@ import Testing
         let (socat, port) = try Self.dualStackEcho(bed)
         defer { socat.stop() }
         let group = try await bed.clientGroup()
-        let v6 = try await Self.connector(bed, port: port, group: group, options: [.noInherit, .preferIPv6]).connect()
+        // A 2 s stagger: "healthy" is the point here, not a race with the first IPv6 packet's
+        // neighbour discovery (a CI run once saw IPv4 win the default 250 ms).
+        var preferV6 = Self.connector(bed, port: port, group: group, options: [.noInherit, .preferIPv6])
+        preferV6.happyEyeballsDelay = .seconds(2)
+        let v6 = try await preferV6.connect()
         #expect(v6.remoteAddress.ipAddress == bed.serverV6)
         let v4 = try await Self.connector(bed, port: port, group: group).connect()
         #expect(v4.remoteAddress.ipAddress == bed.serverV4)
