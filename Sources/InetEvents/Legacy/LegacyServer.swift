@@ -118,8 +118,8 @@ final class LegacyServer: @unchecked Sendable {
                 return
             case .reject:
                 connection.eventLoop.execute { connection.closeOnLoop() }  // over a limit
-            case .admitted(let handle):
-                startClient(handle, connection)
+            case .admitted(let handle, let entry):
+                startClient(handle, entry, connection)
             }
         }
     }
@@ -142,7 +142,7 @@ final class LegacyServer: @unchecked Sendable {
     }
 
     private enum Admission {
-        case admitted(InetHandle)
+        case admitted(InetHandle, HandleEntry)
         case reject
         case stop
     }
@@ -170,12 +170,15 @@ final class LegacyServer: @unchecked Sendable {
         let handle = HandleTable.allocate()
         state.clients[handle] = Client(address: address, priority: defaultPriority)
         state.liveThreads += 1  // counted before it starts, so a stop waits for it
-        return .admitted(handle)
-    }
-
-    private func startClient(_ handle: InetHandle, _ connection: Connection) {
+        // Published with the state locked: a stop's snapshot of `clients` then always finds the
+        // handle in the table and closes it (published later, a stop in between missed it and
+        // its thread read on, so the stop waited for it forever).
         let entry = HandleEntry(kind: .blocking(connection), freeThread: false, server: .clientOf(self))
         HandleTable.publish(handle, entry)
+        return .admitted(handle, entry)
+    }
+
+    private func startClient(_ handle: InetHandle, _ entry: HandleEntry, _ connection: Connection) {
         do throws(InetError) {
             _ = try spawnThread(name: "inet-server-client", detached: true) { [self] in
                 withState { _ = $0.threadIDs.insert(cinet_thread_id()) }
