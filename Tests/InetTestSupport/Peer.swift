@@ -115,11 +115,16 @@ public final class Peer: @unchecked Sendable {  // safe: used by one test at a t
         }
     }
 
-    /// Asks the peer to end (SIGTERM: a capture tool finishes its file) and waits for it to exit.
-    /// Waits for the process, not its pipes (a capture tool's output may stay open in others).
-    public func interrupt() {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        process.waitUntilExit()
+    /// Asks the peer to end (SIGTERM: a capture tool finishes its file) and waits for it to exit,
+    /// at most `timeout`, then kills it (a peer that never sees the SIGTERM — one that keeps it
+    /// blocked, as programs started from here inherit — must not hang the test). Waits for the
+    /// process, not its pipes (a capture tool's output may stay open in others).
+    public func interrupt(timeout: Duration = .seconds(10)) {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { usleep(5_000) }  // no exit event to await here
+        stop()
     }
 
     /// Runs a command to completion; throws with its output when it fails.

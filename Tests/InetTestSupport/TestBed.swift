@@ -138,11 +138,15 @@ package final class TestBed: @unchecked Sendable {
     }
 
     /// TCP segments `side` has retransmitted so far (`nstat`'s TcpRetransSegs).
-    package func retransmissions(_ side: Side) throws -> Int {
-        let line = try namespace(side).run(["nstat", "-az", "TcpRetransSegs"]).split(separator: "\n").last ?? ""
+    package func retransmissions(_ side: Side) throws -> Int { try counter(side, "TcpRetransSegs") }
+
+    /// One of the kernel's TCP counters in `side`'s namespace (`nstat -az NAME`: e.g.
+    /// `TcpRetransSegs`, `TcpExtListenOverflows`, `TcpExtSyncookiesSent`).
+    package func counter(_ side: Side, _ name: String) throws -> Int {
+        let line = try namespace(side).run(["nstat", "-az", name]).split(separator: "\n").last ?? ""
         let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-        guard fields.count >= 2, fields[0] == "TcpRetransSegs", let count = Int(fields[1]) else {
-            throw PeerError("cannot read TcpRetransSegs from nstat: \(line)")
+        guard fields.count >= 2, fields[0] == name, let count = Int(fields[1]) else {
+            throw PeerError("cannot read \(name) from nstat: \(line)")
         }
         return count
     }
@@ -194,6 +198,17 @@ package final class TestBed: @unchecked Sendable {
     }
 
     private var shims: [Peer] = []
+
+    /// Ends the delay shims (SIGTERM: each releases what it holds) and returns their closing
+    /// lines (`nfq-shim: done seen=… overflows=…`); the link is undelayed from then on.
+    package func stopShims() -> [String] {
+        defer { shims.removeAll() }
+        return shims.map { shim in
+            shim.interrupt()
+            _ = try? shim.finish(timeout: .seconds(5))
+            return shim.stderrText.split(separator: "\n").last.map(String.init) ?? "(no output)"
+        }
+    }
 
     deinit {
         for shim in shims { shim.stop() }

@@ -8,7 +8,8 @@
 // released at once instead (netem's "reorder": those overtake the delayed ones). Verdicts may be
 // given in any order. SIGTERM/SIGINT release every held packet and exit; the rule should use
 // --queue-bypass, so traffic still flows if the shim is gone. Prints "nfq-shim: ready" to stderr
-// once bound, and its counts at exit. (Loss and duplication need no shim: iptables statistic
+// once bound and nothing more until its counts at exit (receive-buffer overflows, which lose the
+// packets' verdicts, and failed verdicts included). (Loss and duplication need no shim: iptables statistic
 // and TEE do them in the kernel.)
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,7 +30,7 @@ static size_t heap_len, heap_cap;
 static volatile sig_atomic_t stopping;
 static long delay_ms, jitter_ms;
 static double reorder_p;
-static unsigned long long seen, reordered, max_held;
+static unsigned long long seen, reordered, max_held, overflows, verdict_failures;
 static struct nfq_q_handle *queue;
 
 static uint64_t now_ns(void) {
@@ -66,7 +67,7 @@ static held_t heap_pop(void) {
 }
 
 static void release(uint32_t id) {
-    if (nfq_set_verdict(queue, id, NF_ACCEPT, 0, NULL) < 0) perror("nfq-shim: verdict");
+    if (nfq_set_verdict(queue, id, NF_ACCEPT, 0, NULL) < 0) verdict_failures++;  // counted (see overflows)
 }
 
 static int on_packet(struct nfq_q_handle *q, struct nfgenmsg *m, struct nfq_data *data, void *ctx) {
@@ -104,6 +105,13 @@ int main(int argc, char **argv) {
     srand48(seed);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
+    // A program started by Foundation's Process inherits the starting thread's signal mask, in
+    // which SIGTERM and SIGINT are blocked: unblock them, or a SIGTERM stays pending for ever.
+    sigset_t ending;
+    sigemptyset(&ending);
+    sigaddset(&ending, SIGTERM);
+    sigaddset(&ending, SIGINT);
+    sigprocmask(SIG_UNBLOCK, &ending, NULL);
 
     struct nfq_handle *handle = nfq_open();
     if (!handle) { perror("nfq-shim: nfq_open"); return 1; }
@@ -129,14 +137,16 @@ int main(int argc, char **argv) {
         for (;;) {
             ssize_t n = recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
             if (n < 0) {
-                if (errno == ENOBUFS) { fprintf(stderr, "nfq-shim: queue overflow (packets lost)\n"); continue; }
+                // Counted, not printed: the test bed does not read stderr after "ready", and a
+                // line per overflow would fill the pipe and stop the shim (and the link) for good.
+                if (errno == ENOBUFS) { overflows++; continue; }
                 break;
             }
             nfq_handle_packet(handle, buffer, (int)n);
         }
     }
     while (heap_len) release(heap_pop().id);
-    fprintf(stderr, "nfq-shim: done seen=%llu reordered=%llu max_held=%llu\n", seen, reordered, max_held);
+    fprintf(stderr, "nfq-shim: done seen=%llu reordered=%llu max_held=%llu overflows=%llu verdict_failures=%llu\n", seen, reordered, max_held, overflows, verdict_failures);
     nfq_destroy_queue(queue);
     nfq_close(handle);
     return 0;
