@@ -1,4 +1,5 @@
 import BenchSupport
+import Glibc
 import InetCore
 
 /// Every client workload through async/await (`--api async`).
@@ -63,6 +64,17 @@ enum AsyncClients {
     }
 
     static func pingpong(_ connection: Connection, _ roundtrips: Int) async throws(InetError) {
+        // One cancellation handler for the whole exchange, not one per read wait
+        // (INET_BENCH_NO_SCOPE=1: one per wait, to measure the difference).
+        if noScope { return try await exchange(connection, roundtrips) }
+        try await connection.withCancellationScope { () async throws(InetError) in
+            try await exchange(connection, roundtrips)
+        }
+    }
+
+    static let noScope = getenv("INET_BENCH_NO_SCOPE").map { String(cString: $0) } == "1"
+
+    static func exchange(_ connection: Connection, _ roundtrips: Int) async throws(InetError) {
         let message = [UInt8](repeating: 0x70, count: 64)
         // Reused: read(into:) allocates nothing on the loop. Up to 4 KiB, as every client reads
         // (see README): a short read tells the edge-triggered loop the socket is drained, so the

@@ -120,12 +120,52 @@ public final class Connection: Sendable {
             if !Task.isCancelled, let n = try core.value.readNow(into: &buffer, maxBytes: maxBytes) { return n }
             // Wait on the loop until input may be there (or the read fails), then read again.
             let (id, core) = (makeID(), self.core)
+            let current: UnsafeCurrentTask? = withUnsafeCurrentTask { $0 }
+            if !Task.isCancelled, core.value.scope.isOwned(by: current) {
+                // The scope's handler covers this wait (it runs on the loop after this job, so
+                // it finds the wait registered); a cancellation before it was seen just above.
+                let woken: Result<[UInt8], InetError> = await withUnsafeContinuation { continuation in
+                    core.value.read(id: id, maxBytes: ConnectionCore.wakeOnly, deadline: deadline, .task(continuation))
+                    core.value.scopedRead(id)
+                }
+                _ = try woken.get()
+                continue
+            }
             _ = try await awaitCompletion { completion in
                 core.value.read(id: id, maxBytes: ConnectionCore.wakeOnly, deadline: deadline, completion)
             } cancel: {
                 cancelRead(id)
             }
         }
+    }
+
+    /// Runs `body` with one cancellation handler for all of its reads on this connection,
+    /// instead of one per wait (cheaper: each handler costs a runtime lock). Cancelling the task
+    /// still ends a waiting read with `cancelled`, exactly once. Takes effect when called from a
+    /// task on the connection's loop (``Listener/serve(_:)`` runs its handlers there, inside a
+    /// scope); elsewhere, or nested, it just runs `body`.
+    nonisolated(nonsending) public func withCancellationScope<R, E: Error>(
+        _ body: () async throws(E) -> R
+    ) async throws(E) -> R {
+        let current: UnsafeCurrentTask? = withUnsafeCurrentTask { $0 }
+        guard eventLoop.inEventLoop, let task = current, let generation = core.value.enterScope(task) else {
+            return try await body()
+        }
+        let (core, eventLoop) = (self.core, self.eventLoop)
+        defer {
+            // Usually still on the loop (nonsending: the caller's executor); else hop there.
+            if eventLoop.inEventLoop {
+                core.value.leaveScope(generation)
+            } else {
+                eventLoop.execute { core.value.leaveScope(generation) }
+            }
+        }
+        let result: Result<R, E> = await withTaskCancellationHandler {
+            do throws(E) { return .success(try await body()) } catch { return .failure(error) }
+        } onCancel: { [eventLoop] in
+            eventLoop.execute { core.value.cancelScope(generation) }
+        }
+        return try result.get()
     }
 
     // MARK: write

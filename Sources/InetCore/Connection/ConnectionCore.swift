@@ -68,6 +68,9 @@ final class ConnectionCore {
     @exclusivity(unchecked) var pendingReads = WaitQueue<Int, [UInt8]>()
     /// Writes waiting for room in the queue (backpressure); their bytes are not accepted yet.
     @exclusivity(unchecked) var pendingWrites = WaitQueue<[UInt8], Void>()
+    /// The task whose reads share one cancellation handler (see `CancellationScope`).
+    @exclusivity(unchecked) var scope = CancellationScope.none
+    @exclusivity(unchecked) var scopeGenerations: UInt64 = 0
     @exclusivity(unchecked) var shutdownWaiters: [Completion<Void>] = []
     @exclusivity(unchecked) var closeWaiters: [Completion<Void>] = []
     @exclusivity(unchecked) var closeTimer: ScheduledTask?

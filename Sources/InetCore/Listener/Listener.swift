@@ -297,7 +297,10 @@ public final class Listener: Sendable {
                     group.cancelAll()
                     return error.code == .connectionClosed || error.code == .cancelled ? nil : error
                 }
-                group.addTask(executorPreference: connection.eventLoop) { await handler(connection) }
+                // On the connection's loop, in one cancellation scope (cheaper waits).
+                group.addTask(executorPreference: connection.eventLoop) {
+                    await connection.withCancellationScope { await handler(connection) }
+                }
             }
         }
         if let failure { throw failure }
