@@ -13,30 +13,44 @@ import Testing
         }
     }
 
-    /// A scoped `read(into:)` waiting on the loop, cancelled at a different moment each time
-    /// (after 0…9 turns of the canceller): always `cancelled`, once; no waiter is left behind and
-    /// the scope is gone after each round.
-    @Test func aScopedReadCancelledAtAnyMomentEndsCancelled() async throws {
-        let server = try Listener(address: "127.0.0.1", port: 0)  // accepts, never answers
+    /// A read into a small buffer inside a scope: its error code (nil: it returned) and whether
+    /// the scope was active when it started. `onLoop`: the caller runs on the connection's loop,
+    /// so the core may be read directly.
+    static func scopedRead(_ connection: Connection, onLoop: Bool) async -> (InetErrorCode?, Bool) {
+        await connection.withCancellationScope { () async -> (InetErrorCode?, Bool) in
+            let active =
+                onLoop
+                ? { if case .active = connection.core.value.scope { true } else { false } }()
+                : ((try? scopeActive(connection)) ?? true)
+            var buffer = [UInt8](repeating: 0, count: 16)
+            do throws(InetError) {
+                _ = try await connection.read(into: &buffer)
+                return (nil, active)
+            } catch { return (error.code, active) }
+        }
+    }
+
+    /// A listener that accepts and never answers, a one-loop group, and a connection to the
+    /// listener made on that loop.
+    static func silentPeerOnOwnLoop() async throws -> (Listener, EventLoopGroup, EventLoop, Connection) {
+        let server = try Listener(address: "127.0.0.1", port: 0)
         let group = try EventLoopGroup(loopCount: 1)
         let loop = group.loops[0]
         var connector = Connector(host: "127.0.0.1", port: Int(server.localAddress.port))
         connector.group = group
         let connection = try await Task(executorPreference: loop) { try await connector.connect() }.value
+        return (server, group, loop, connection)
+    }
+
+    /// A scoped `read(into:)` waiting on the loop, cancelled at a different moment each time
+    /// (after 0…9 turns of the canceller): always `cancelled`, once; no waiter is left behind and
+    /// the scope is gone after each round.
+    @Test func aScopedReadCancelledAtAnyMomentEndsCancelled() async throws {
+        let (server, group, loop, connection) = try await Self.silentPeerOnOwnLoop()
         var outcomes: [InetErrorCode?] = []
         var scoped: [Bool] = []
         for round in 0..<100 {
-            let reader = Task(executorPreference: loop) { () async -> (InetErrorCode?, Bool) in
-                await connection.withCancellationScope { () async -> (InetErrorCode?, Bool) in
-                    // On the loop, so the core may be read here directly.
-                    let active = { if case .active = connection.core.value.scope { true } else { false } }()
-                    var buffer = [UInt8](repeating: 0, count: 16)
-                    do throws(InetError) {
-                        _ = try await connection.read(into: &buffer)
-                        return (nil, active)
-                    } catch { return (error.code, active) }
-                }
-            }
+            let reader = Task(executorPreference: loop) { await Self.scopedRead(connection, onLoop: true) }
             for _ in 0..<(round % 10) { await Task.yield() }
             reader.cancel()
             let (outcome, active) = await reader.value
@@ -59,16 +73,7 @@ import Testing
     @Test func offTheLoopTheScopeIsNotEnteredAndCancelStillWorks() async throws {
         let server = try Listener(address: "127.0.0.1", port: 0)
         let connection = try await Connector(host: "127.0.0.1", port: Int(server.localAddress.port)).connect()
-        let reader = Task { () async -> (InetErrorCode?, Bool) in
-            await connection.withCancellationScope { () async -> (InetErrorCode?, Bool) in
-                let active = (try? Self.scopeActive(connection)) ?? true
-                var buffer = [UInt8](repeating: 0, count: 16)
-                do throws(InetError) {
-                    _ = try await connection.read(into: &buffer)
-                    return (nil, active)
-                } catch { return (error.code, active) }
-            }
-        }
+        let reader = Task { await Self.scopedRead(connection, onLoop: false) }
         reader.cancel()
         let (outcome, active) = await reader.value
         #expect(outcome == .cancelled)
@@ -80,12 +85,7 @@ import Testing
     /// A nested scope runs its body without entering (the outer one covers the reads), and the
     /// body's typed error comes out as it was thrown.
     @Test func nestedScopesAndTypedErrors() async throws {
-        let server = try Listener(address: "127.0.0.1", port: 0)
-        let group = try EventLoopGroup(loopCount: 1)
-        let loop = group.loops[0]
-        var connector = Connector(host: "127.0.0.1", port: Int(server.localAddress.port))
-        connector.group = group
-        let connection = try await Task(executorPreference: loop) { try await connector.connect() }.value
+        let (server, group, loop, connection) = try await Self.silentPeerOnOwnLoop()
         let outcome = await Task(executorPreference: loop) { () async -> InetErrorCode? in
             do throws(InetError) {
                 try await connection.withCancellationScope { () async throws(InetError) in
