@@ -11,6 +11,8 @@ public final class Peer: @unchecked Sendable {  // safe: used by one test at a t
     public private(set) var stdoutData: [UInt8] = []
     public private(set) var stderrData: [UInt8] = []
     public let command: [String]
+    /// Signalled once when the process ends (its termination handler).
+    private let exited = DispatchSemaphore(value: 0)
 
     /// Starts `arguments[0]` (searched in PATH) with the rest as arguments.
     public init(_ arguments: [String], stdin: Bool = false) throws {
@@ -20,6 +22,7 @@ public final class Peer: @unchecked Sendable {  // safe: used by one test at a t
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
         process.standardInput = stdin ? stdinPipe : FileHandle.nullDevice
+        process.terminationHandler = { [exited] _ in exited.signal() }
         try process.run()
     }
 
@@ -122,8 +125,8 @@ public final class Peer: @unchecked Sendable {  // safe: used by one test at a t
     public func interrupt(timeout: Duration = .seconds(10)) {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning && ContinuousClock.now < deadline { usleep(5_000) }  // no exit event to await here
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        if exited.wait(timeout: .now() + seconds) == .success { exited.signal() }  // kept for later waits
         stop()
     }
 
